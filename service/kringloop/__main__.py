@@ -1,0 +1,5 @@
+"""``python -m kringloop`` runs the command-line interface."""
+
+from kringloop.cli import main
+
+raise SystemExit(main())
