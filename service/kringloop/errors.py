@@ -112,3 +112,26 @@ class ConfigurationError(KringloopError):
 
     status = 500
     title = "Configuration error"
+
+
+class QueryTooLargeError(PayloadTooLargeError):
+    title = "Query too large"
+
+
+class ReadOnlyEndpointError(ForbiddenError):
+    """A SPARQL Update (or a LOAD) sent to the public, read-only endpoint."""
+
+    title = "Read-only endpoint"
+
+
+class QueryCrashedEngineError(QueryRefusedError):
+    """The query made the engine crash twice, the second time running alone."""
+
+    title = "Query crashed the engine"
+
+
+class EngineError(KringloopError):
+    """The engine answered, but with a failure that is not the client's fault."""
+
+    status = 502
+    title = "Engine error"

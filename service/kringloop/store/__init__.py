@@ -1,0 +1,1 @@
+"""The engine behind the SPARQL protocol: a client, a managed Oxigraph, external engines."""

@@ -1,0 +1,14 @@
+"""The web layer: one blueprint per surface, the request hooks and the error handler."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from kringloop.web import errors, hooks, sparql, system
+
+
+def register(app: Flask) -> None:
+    hooks.register(app)
+    errors.register(app)
+    app.register_blueprint(sparql.blueprint)
+    app.register_blueprint(system.blueprint)
