@@ -1,0 +1,1 @@
+"""Benchmarks: synthetic partner graphs, curated-view queries, the runner (not tests)."""

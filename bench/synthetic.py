@@ -1,0 +1,392 @@
+"""Synthetic partner graphs shaped like the agenda, for benchmarks.
+
+A partner graph holds a partner's own agenda: activities with a label, a theme, a
+column, sometimes a grouping, the partners they name, a source reference, and curated
+interpretations (R-strategy, provincial role, goal) recorded the way ``docs/model.md``
+prescribes (a ``kl:Interpretatie`` per activity and aspect plus the direct triple).
+
+Concepts (themes, groupings, columns, R-strategies, roles, goals) are the real ones of
+the bundled vocabularies, so the curated views join partner data with the bundled
+labels exactly as they will on a real partner upload. A concept class the vocabularies
+do not (yet) hold is replaced by a few minted ``bench-`` concepts and reported.
+
+Output is deterministic for a given seed and size: the same bytes on every run.
+
+    python -m bench.synthetic --sizes 10k,100k,1M
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import RDF, Dataset, URIRef
+from rdflib.namespace import SKOS
+
+from kringloop.graphs import load_bundled_dataset
+from kringloop.vocab import GRAPH, ID, KL
+
+OUT_DIR = Path(__file__).resolve().parent / "out"
+DEFAULT_SEED = 20211
+
+SIZES: dict[str, int] = {"10k": 10_000, "100k": 100_000, "1M": 1_000_000}
+
+RDF_TYPE = str(RDF.type)
+RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+SKOS_PREF_LABEL = str(SKOS.prefLabel)
+DCT_IS_PART_OF = "http://purl.org/dc/terms/isPartOf"
+DCT_TITLE = "http://purl.org/dc/terms/title"
+PROV_ATTRIBUTED = "http://www.w3.org/ns/prov#wasAttributedTo"
+PROV_GENERATED = "http://www.w3.org/ns/prov#generatedAtTime"
+ORG_ORGANIZATION = "http://www.w3.org/ns/org#Organization"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+
+#: Words to build Dutch-looking activity labels from (synthetic, not from the source).
+_VERBS = (
+    "Verkennen",
+    "Stimuleren",
+    "Ondersteunen",
+    "Ontwikkelen",
+    "Opzetten",
+    "Uitbreiden",
+    "Onderzoeken",
+    "Faciliteren",
+    "Versnellen",
+    "Borgen",
+)
+_OBJECTS = (
+    "circulair inkopen",
+    "hergebruik van bouwmaterialen",
+    "biobased bouwen",
+    "een grondstoffenpaspoort",
+    "de reparatie-economie",
+    "circulaire bedrijventerreinen",
+    "hoogwaardige recycling",
+    "textielinzameling",
+    "voedselverspilling tegengaan",
+    "een materialenbank",
+    "circulaire infrastructuur",
+    "deelmobiliteit",
+    "kennisdeling tussen gemeenten",
+    "circulair ontwerpen",
+    "secundaire bouwstoffen",
+)
+_PLACES = (
+    "in de regio",
+    "met partners",
+    "in het landelijk gebied",
+    "in de binnensteden",
+    "in de provinciale organisatie",
+    "langs de Utrechtse Heuvelrug",
+    "in de Foodvalley",
+    "bij het MKB",
+)
+_ORG_KINDS = ("Gemeente", "Waterschap", "Woningcorporatie", "Coöperatie", "Stichting", "Bedrijf")
+_ORG_NAMES = ("Noord", "Zuid", "Oost", "West", "Midden", "Rivier", "Heuvel", "Polder", "Veen")
+
+#: (class, minted type segment) of the concepts an activity refers to.
+_CONCEPT_CLASSES: dict[str, tuple[URIRef, str]] = {
+    "thema": (KL.Thema, "thema"),
+    "groepering": (KL.Groepering, "groepering"),
+    "kolom": (KL.Kolom, "kolom"),
+    "r-strategie": (KL.RStrategie, "r-strategie"),
+    "rol": (KL.ProvincialeRol, "rol"),
+    "doel": (KL.Doel, "doel"),
+}
+
+
+@dataclass(frozen=True)
+class Concepts:
+    """The concept IRIs the generator draws from, sorted for determinism."""
+
+    by_kind: dict[str, tuple[str, ...]]
+    groupings_by_theme: dict[str, tuple[str, ...]]
+    minted: tuple[str, ...] = field(default=())
+
+    @classmethod
+    def from_dataset(cls, dataset: Dataset) -> Concepts:
+        """Concepts of every graph of ``dataset`` (not only its default graph)."""
+        by_kind: dict[str, tuple[str, ...]] = {}
+        minted: list[str] = []
+        for kind, (klass, segment) in _CONCEPT_CLASSES.items():
+            found = sorted({str(s) for s, _, _, _ in dataset.quads((None, RDF.type, klass, None))})
+            if not found:
+                found = [str(ID[f"{segment}/bench-{i}"]) for i in range(1, 4)]
+                minted.append(kind)
+            by_kind[kind] = tuple(found)
+        groupings: dict[str, set[str]] = {}
+        known = set(by_kind["groepering"])
+        for narrower, _, broader, _ in dataset.quads((None, SKOS.broader, None, None)):
+            if str(narrower) in known:
+                groupings.setdefault(str(broader), set()).add(str(narrower))
+        for broader, _, narrower, _ in dataset.quads((None, SKOS.narrower, None, None)):
+            if str(narrower) in known:
+                groupings.setdefault(str(broader), set()).add(str(narrower))
+        return cls(
+            by_kind=by_kind,
+            groupings_by_theme={theme: tuple(sorted(gs)) for theme, gs in groupings.items()},
+            minted=tuple(minted),
+        )
+
+    @classmethod
+    def bundled(cls) -> Concepts:
+        return cls.from_dataset(load_bundled_dataset())
+
+
+def parse_size(text: str) -> int:
+    """``10k`` -> 10000, ``1M`` -> 1000000, ``2500`` -> 2500."""
+    cleaned = text.strip()
+    if cleaned in SIZES:
+        return SIZES[cleaned]
+    multiplier = 1
+    if cleaned[-1:] in ("k", "K"):
+        multiplier, cleaned = 1_000, cleaned[:-1]
+    elif cleaned[-1:] in ("m", "M"):
+        multiplier, cleaned = 1_000_000, cleaned[:-1]
+    if not cleaned.isdigit() or int(cleaned) <= 0:
+        raise ValueError(f"not a size: {text!r} (use e.g. 10k, 100k, 1M or a number)")
+    return int(cleaned) * multiplier
+
+
+def size_label(triples: int) -> str:
+    """The inverse of :func:`parse_size` for round sizes: 10000 -> ``10k``."""
+    if triples % 1_000_000 == 0:
+        return f"{triples // 1_000_000}M"
+    if triples % 1_000 == 0:
+        return f"{triples // 1_000}k"
+    return str(triples)
+
+
+def graph_iri(label: str) -> str:
+    return str(GRAPH[f"bench-partner-{label.lower()}"])
+
+
+def _iri(value: str) -> str:
+    return f"<{value}>"
+
+
+def _literal(text: str, *, lang: str | None = None, datatype: str | None = None) -> str:
+    escaped = (
+        text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+    )
+    if lang:
+        return f'"{escaped}"@{lang}'
+    if datatype:
+        return f'"{escaped}"^^<{datatype}>'
+    return f'"{escaped}"'
+
+
+Triple = tuple[str, str, str]
+
+
+class PartnerGraphGenerator:
+    """Yields the triples of one synthetic partner graph, in N-Triples term syntax."""
+
+    def __init__(self, concepts: Concepts, label: str, seed: int = DEFAULT_SEED) -> None:
+        self.concepts = concepts
+        self.label = label.lower()
+        self.random = random.Random(f"{seed}-{self.label}")
+
+    def triples(self, target: int) -> Iterator[Triple]:
+        """Triples until at least ``target`` are out, ending on a whole activity."""
+        rng = self.random
+        ref = f"bench-{self.label}"
+        edition = str(ID[f"agenda/{ref}"])
+        curator = str(ID[f"organisatie/{ref}-redactie"])
+        emitted = 0
+        head: list[Triple] = [
+            (_iri(edition), _iri(RDF_TYPE), _iri(str(KL.Agendaeditie))),
+            (_iri(edition), _iri(DCT_TITLE), _literal(f"Partneragenda {self.label}", lang="nl")),
+            (_iri(curator), _iri(RDF_TYPE), _iri(ORG_ORGANIZATION)),
+            (_iri(curator), _iri(SKOS_PREF_LABEL), _literal("Redactie partner", lang="nl")),
+        ]
+        head += self._minted_concepts()
+        yield from head
+        emitted += len(head)
+        # About 40 triples per activity; a partner organisation per ~8 activities.
+        activities = max(1, target // 40)
+        organisations = [self._organisation(ref, i) for i in range(1, max(8, activities // 8) + 1)]
+        themes = self.concepts.by_kind["thema"]
+        theme_weights = [1.0 / (rank + 1) for rank in range(len(themes))]
+        introduced: set[int] = set()
+        number = 0
+        while emitted < target:
+            number += 1
+            theme = rng.choices(themes, weights=theme_weights)[0]
+            partner_idx = self._partners(len(organisations))
+            batch: list[Triple] = []
+            for idx in partner_idx:
+                if idx not in introduced:
+                    introduced.add(idx)
+                    batch.extend(organisations[idx][1])
+            batch.extend(
+                self._activity(ref, number, edition, curator, theme, organisations, partner_idx)
+            )
+            yield from batch
+            emitted += len(batch)
+
+    def _minted_concepts(self) -> list[Triple]:
+        """Type and label the concepts minted for classes the vocabularies lack."""
+        out: list[Triple] = []
+        for kind in self.concepts.minted:
+            klass = _CONCEPT_CLASSES[kind][0]
+            for number, concept in enumerate(self.concepts.by_kind[kind], start=1):
+                out += [
+                    (_iri(concept), _iri(RDF_TYPE), _iri(str(klass))),
+                    (_iri(concept), _iri(RDF_TYPE), _iri(str(SKOS.Concept))),
+                    (_iri(concept), _iri(SKOS_PREF_LABEL), _literal(f"{kind} {number}", lang="nl")),
+                ]
+        return out
+
+    def _organisation(self, ref: str, number: int) -> tuple[str, list[Triple]]:
+        iri = str(ID[f"organisatie/{ref}-org-{number}"])
+        name = (
+            f"{self.random.choice(_ORG_KINDS)} {self.random.choice(_ORG_NAMES)}"
+            f"-{self.random.choice(_ORG_NAMES).lower()} {number}"
+        )
+        return iri, [
+            (_iri(iri), _iri(RDF_TYPE), _iri(ORG_ORGANIZATION)),
+            (_iri(iri), _iri(SKOS_PREF_LABEL), _literal(name, lang="nl")),
+            (_iri(iri), _iri(RDFS_LABEL), _literal(name, lang="nl")),
+        ]
+
+    def _partners(self, pool: int) -> list[int]:
+        count = self.random.choices((1, 2, 3, 4), weights=(3, 4, 2, 1))[0]
+        # Skewed towards the first organisations: a few partners are everywhere.
+        picked = {min(pool - 1, int(pool * self.random.random() ** 2)) for _ in range(count)}
+        return sorted(picked)
+
+    def _column(self, certain: bool) -> str:
+        """The "zeker" column for 60% of activities, another column for the rest."""
+        columns = self.concepts.by_kind["kolom"]
+        zeker = [c for c in columns if c.endswith("/zeker")] or [columns[0]]
+        others = [c for c in columns if c not in zeker] or zeker
+        return zeker[0] if certain else others[0]
+
+    def _activity(
+        self,
+        ref: str,
+        number: int,
+        edition: str,
+        curator: str,
+        theme: str,
+        organisations: Sequence[tuple[str, list[Triple]]],
+        partner_idx: Sequence[int],
+    ) -> list[Triple]:
+        rng = self.random
+        kinds = self.concepts.by_kind
+        activity_ref = f"{ref}-activiteit-{number}"
+        activity = _iri(str(ID[f"activiteit/{activity_ref}"]))
+        label = f"{rng.choice(_VERBS)} {rng.choice(_OBJECTS)} {rng.choice(_PLACES)}"
+        column = self._column(rng.random() < 0.6)
+        out: list[Triple] = [
+            (activity, _iri(RDF_TYPE), _iri(str(KL.Activiteit))),
+            (activity, _iri(RDFS_LABEL), _literal(label, lang="nl")),
+            (activity, _iri(DCT_IS_PART_OF), _iri(edition)),
+            (activity, _iri(str(KL.thema)), _iri(theme)),
+            (activity, _iri(str(KL.kolom)), _iri(column)),
+        ]
+        groupings = self.concepts.groupings_by_theme.get(theme, ())
+        if groupings and rng.random() < 0.6:
+            out.append((activity, _iri(str(KL.groepering)), _iri(rng.choice(groupings))))
+        for idx in partner_idx:
+            out.append((activity, _iri(str(KL.partner)), _iri(organisations[idx][0])))
+        source = _iri(str(ID[f"bron/{activity_ref}"]))
+        line = rng.randint(1, 5000)
+        out += [
+            (activity, _iri(str(KL.bron)), source),
+            (source, _iri(RDF_TYPE), _iri(str(KL.Bronverwijzing))),
+            (source, _iri(str(KL.document)), _iri(edition)),
+            (source, _iri(str(KL.regelVan)), _literal(str(line), datatype=f"{XSD}positiveInteger")),
+            (
+                source,
+                _iri(str(KL.regelTot)),
+                _literal(str(line + rng.randint(0, 3)), datatype=f"{XSD}positiveInteger"),
+            ),
+        ]
+        for aspect, prop, kind, most in (
+            ("r-strategie", KL.rStrategie, "r-strategie", 2),
+            ("rol", KL.rol, "rol", 2),
+            ("doel", KL.doel, "doel", 3),
+        ):
+            values = sorted(
+                set(rng.sample(kinds[kind], k=min(len(kinds[kind]), rng.randint(1, most))))
+            )
+            record = _iri(str(ID[f"interpretatie/{activity_ref}-{aspect}"]))
+            out += [
+                (record, _iri(RDF_TYPE), _iri(str(KL.Interpretatie))),
+                (record, _iri(str(KL.betreft)), activity),
+                (record, _iri(str(KL.aspect)), _iri(str(prop))),
+                (record, _iri(str(KL.toelichting)), _literal(f"Synthetisch: {aspect}", lang="nl")),
+                (record, _iri(PROV_ATTRIBUTED), _iri(curator)),
+                (
+                    record,
+                    _iri(PROV_GENERATED),
+                    _literal("2021-06-01T00:00:00Z", datatype=f"{XSD}dateTime"),
+                ),
+            ]
+            for value in values:
+                out.append((record, _iri(str(KL.waarde)), _iri(value)))
+                out.append((activity, _iri(str(prop)), _iri(value)))
+        return out
+
+
+@dataclass(frozen=True)
+class GeneratedGraph:
+    label: str
+    graph: str
+    triples: int
+    nquads: Path
+    ntriples: Path
+
+
+def write_partner_graph(
+    triples: int,
+    out_dir: Path = OUT_DIR,
+    *,
+    concepts: Concepts | None = None,
+    seed: int = DEFAULT_SEED,
+) -> GeneratedGraph:
+    """Write one partner graph of about ``triples`` triples as N-Quads and N-Triples."""
+    label = size_label(triples)
+    iri = graph_iri(label)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    nquads = out_dir / f"bench-partner-{label.lower()}.nq"
+    ntriples = out_dir / f"bench-partner-{label.lower()}.nt"
+    generator = PartnerGraphGenerator(concepts or Concepts.bundled(), label, seed)
+    count = 0
+    graph_term = _iri(iri)
+    with nquads.open("w", encoding="utf-8") as nq, ntriples.open("w", encoding="utf-8") as nt:
+        for subject, predicate, obj in generator.triples(triples):
+            nt.write(f"{subject} {predicate} {obj} .\n")
+            nq.write(f"{subject} {predicate} {obj} {graph_term} .\n")
+            count += 1
+    return GeneratedGraph(label, iri, count, nquads, ntriples)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="10k,100k,1M", help="comma-separated, e.g. 10k,100k")
+    parser.add_argument("--out", type=Path, default=OUT_DIR)
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    args = parser.parse_args(argv)
+    try:
+        sizes = [parse_size(s) for s in args.sizes.split(",") if s.strip()]
+    except ValueError as error:
+        print(f"bench.synthetic: {error}", file=sys.stderr)
+        return 2
+    concepts = Concepts.bundled()
+    if concepts.minted:
+        print(f"note: minted bench concepts for {', '.join(concepts.minted)}", file=sys.stderr)
+    for size in sizes:
+        made = write_partner_graph(size, args.out, concepts=concepts, seed=args.seed)
+        print(f"{made.label}: {made.triples} triples -> {made.nquads}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
