@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -243,20 +241,6 @@ def test_tokenizer_skips_literals_and_finds_keywords() -> None:
     assert [t.kind for t in tokens] == [
         "word", "var", "open", "var", "iri", "string", "lang", "other", "close", "comment",
     ]  # fmt: skip
-
-
-def test_vetting_is_fast() -> None:
-    query = (
-        "PREFIX kl: <https://w3id.org/kringloop/def#>\n"
-        "SELECT ?a ?label WHERE { ?a a kl:Activiteit ; rdfs:label ?label .\n"
-        "  FILTER(CONTAINS(LCASE(?label), 'afval')) OPTIONAL { ?a kl:thema ?t } }\n"
-        "ORDER BY ?label LIMIT 100"
-    )
-    started = time.perf_counter()
-    for _ in range(200):
-        vet(query)
-    per_query = (time.perf_counter() - started) / 200
-    assert per_query < 0.002  # measured ~0.1 ms; the proxy's whole budget is 2 ms
 
 
 _SAFE_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=200)
