@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from kringloop.web import errors, hooks, sparql, system
+from kringloop.web import errors, hooks, query_page, sparql, system
 
 
 def register(app: Flask) -> None:
@@ -12,3 +12,4 @@ def register(app: Flask) -> None:
     errors.register(app)
     app.register_blueprint(sparql.blueprint)
     app.register_blueprint(system.blueprint)
+    app.register_blueprint(query_page.blueprint)

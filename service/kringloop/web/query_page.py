@@ -1,0 +1,308 @@
+"""``/query``: the query page in the browser (and ``/``, which leads to it).
+
+A text area with the query, the curated queries of ``queries/*.rq`` as examples, a
+results table and download links. The page itself is rendered here (Dutch by default,
+English by ``?lang=en`` or ``Accept-Language``); ``static/query.js`` sends the query to
+``/sparql`` and renders the answer. Everything is served by us, under a
+Content-Security-Policy that allows only our own origin.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask.blueprints import BlueprintSetupState
+
+from kringloop.errors import BadRequestError, NotFoundError, QueryTooLargeError
+from kringloop.examples import LANGUAGES, Example, load_examples
+from kringloop.formats import Kind, by_name
+from kringloop.vocab import PREFIXES
+from kringloop.web.state import services
+
+blueprint = Blueprint("query_page", __name__)
+
+EXAMPLES_KEY = "kringloop.examples"
+#: Only our own origin; no inline script or style, no frames, forms only to us.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
+#: Longest download link (GET URL) offered; longer queries are downloaded by POST.
+#: gunicorn refuses request lines over 4094 bytes.
+MAX_LINK_LENGTH = 4000
+#: The download links per kind of answer: (format name, label).
+DOWNLOADS = {
+    Kind.RESULTS: (("csv", "CSV"), ("tsv", "TSV"), ("json", "JSON"), ("xml", "XML")),
+    Kind.RDF: (("ttl", "Turtle"), ("nt", "N-Triples"), ("jsonld", "JSON-LD")),
+}
+LANGUAGE_NAMES = {"nl": "Nederlands", "en": "English"}
+
+TEXTS: dict[str, dict[str, str]] = {
+    "nl": {
+        "skip": "Naar de inhoud",
+        "tagline": "Kennisgraaf van de Uitvoeringsagenda Circulaire Samenleving 2021-2022",
+        "language": "Taal",
+        "footer": "Provincie Utrecht · gegevens van de Uitvoeringsagenda Circulaire Samenleving",
+        "endpoint": "SPARQL-endpoint",
+        "status_page": "Status van de dienst",
+        "title": "SPARQL-query",
+        "intro": (
+            "Stel een vraag aan de kennisgraaf in SPARQL, of begin met een van de voorbeelden. "
+            "Het antwoord kun je ook downloaden."
+        ),
+        "query_label": "Query (SPARQL)",
+        "run": "Uitvoeren",
+        "shortcut": "Ctrl+Enter voert de query uit.",
+        "noscript": (
+            "Zonder JavaScript stuurt Uitvoeren de query rechtstreeks naar /sparql en toont "
+            "de browser het ruwe antwoord."
+        ),
+        "examples": "Voorbeelden",
+        "examples_hint": "Kies een voorbeeld om het in het tekstvak te laden.",
+        "params": "Parameter zonder waarde, vul er een in (bijvoorbeeld met VALUES):",
+        "no_examples": "Er zijn geen voorbeeldqueries.",
+        "results": "Resultaat",
+        "results_empty": "Voer een query uit om hier het antwoord te zien.",
+        "running": "Bezig met uitvoeren…",
+        "rows_one": "1 rij",
+        "rows_many": "{n} rijen",
+        "answer": "Antwoord:",
+        "graph": "Het antwoord is een graaf (Turtle).",
+        "truncated": (
+            "Het antwoord is afgekapt: alleen de eerste {cap} resultaten staan hier "
+            "(de resultaatlimiet van de dienst). Maak de query specifieker of gebruik LIMIT "
+            "en OFFSET."
+        ),
+        "error": "De query is mislukt",
+        "position": "Regel {line}, kolom {column}",
+        "goto_error": "Ga naar de fout",
+        "unreachable": "De dienst is niet bereikbaar: {reason}",
+        "empty_query": "De query is leeg.",
+        "example_loaded": "Voorbeeld geladen: {title}",
+        "downloads": "Downloaden",
+        "downloads_hint": "Het antwoord op deze query als bestand:",
+        "download_failed": "Downloaden is mislukt: {reason}",
+        "unbound": "geen waarde",
+    },
+    "en": {
+        "skip": "Skip to content",
+        "tagline": "Knowledge graph of the Circular Society Implementation Agenda 2021-2022",
+        "language": "Language",
+        "footer": "Province of Utrecht · data of the Circular Society Implementation Agenda",
+        "endpoint": "SPARQL endpoint",
+        "status_page": "Service status",
+        "title": "SPARQL query",
+        "intro": (
+            "Ask the knowledge graph in SPARQL, or start from one of the examples. "
+            "You can also download the answer."
+        ),
+        "query_label": "Query (SPARQL)",
+        "run": "Run",
+        "shortcut": "Ctrl+Enter runs the query.",
+        "noscript": (
+            "Without JavaScript, Run sends the query straight to /sparql and the browser "
+            "shows the raw answer."
+        ),
+        "examples": "Examples",
+        "examples_hint": "Choose an example to load it into the text area.",
+        "params": "Parameter without a value; give it one (for instance with VALUES):",
+        "no_examples": "There are no example queries.",
+        "results": "Result",
+        "results_empty": "Run a query to see its answer here.",
+        "running": "Running…",
+        "rows_one": "1 row",
+        "rows_many": "{n} rows",
+        "answer": "Answer:",
+        "graph": "The answer is a graph (Turtle).",
+        "truncated": (
+            "The answer was truncated: only the first {cap} results are shown (the service's "
+            "result cap). Make the query more specific or use LIMIT and OFFSET."
+        ),
+        "error": "The query failed",
+        "position": "Line {line}, column {column}",
+        "goto_error": "Go to the error",
+        "unreachable": "The service could not be reached: {reason}",
+        "empty_query": "The query is empty.",
+        "example_loaded": "Example loaded: {title}",
+        "downloads": "Download",
+        "downloads_hint": "The answer to this query as a file:",
+        "download_failed": "The download failed: {reason}",
+        "unbound": "no value",
+    },
+}
+
+#: Texts the script needs (the rest are rendered into the page).
+SCRIPT_TEXTS = (
+    "running",
+    "rows_one",
+    "rows_many",
+    "answer",
+    "graph",
+    "truncated",
+    "error",
+    "position",
+    "goto_error",
+    "unreachable",
+    "empty_query",
+    "example_loaded",
+    "downloads",
+    "downloads_hint",
+    "download_failed",
+    "unbound",
+)
+
+
+def default_query(language: str) -> str:
+    """The query the page starts with: the themes with their labels in the page's language."""
+    return (
+        f"PREFIX kl: <{PREFIXES['kl']}>\n"
+        f"PREFIX skos: <{PREFIXES['skos']}>\n"
+        "\n"
+        "SELECT ?thema ?label\n"
+        "WHERE {\n"
+        "  ?thema a kl:Thema ;\n"
+        "         skos:prefLabel ?label .\n"
+        f'  FILTER(LANGMATCHES(LANG(?label), "{language}"))\n'
+        "}\n"
+        "ORDER BY ?label\n"
+    )
+
+
+@blueprint.record_once
+def _load_examples(state: BlueprintSetupState) -> None:
+    """Read ``queries/*.rq`` once, when the app is made: a broken header stops the start."""
+    state.app.extensions[EXAMPLES_KEY] = load_examples()
+
+
+def examples() -> tuple[Example, ...]:
+    return cast(tuple[Example, ...], current_app.extensions[EXAMPLES_KEY])
+
+
+@blueprint.get("/")
+def home() -> Response:
+    language = request.args.get("lang")
+    target = url_for(".query_page", lang=language) if language else url_for(".query_page")
+    return cast(Response, redirect(target, code=302))
+
+
+@blueprint.get("/query")
+def query_page() -> Response:
+    language = choose_language()
+    texts = TEXTS[language]
+    query = _initial_query(language)
+    settings = services().settings
+    shown = [_example_context(example, language) for example in examples()]
+    script_data: dict[str, Any] = {
+        "lang": language,
+        "texts": {key: texts[key] for key in SCRIPT_TEXTS},
+        "examples": {example.name: example.text for example in examples()},
+        "downloads": {
+            "results": _downloads(Kind.RESULTS),
+            "rdf": _downloads(Kind.RDF),
+        },
+        "prefixes": PREFIXES,
+        "resultCap": settings.result_cap,
+        "maxLinkLength": MAX_LINK_LENGTH,
+        "sparql": url_for("sparql.sparql"),
+        "page": url_for(".query_page"),
+    }
+    html = render_template(
+        "query.html",
+        **page_context(language),
+        query=query,
+        examples=shown,
+        script_data=script_data,
+    )
+    response = Response(html, content_type="text/html; charset=utf-8")
+    secure_page(response)
+    response.vary.add("Accept-Language")
+    return response
+
+
+def choose_language() -> str:
+    """``?lang=`` if given, else the best of ``Accept-Language``, else Dutch."""
+    asked = request.args.get("lang")
+    if asked is not None:
+        if asked not in LANGUAGES:
+            raise BadRequestError(
+                f"unknown language {asked[:20]!r}; use lang=nl or lang=en", parameter="lang"
+            )
+        return asked
+    return request.accept_languages.best_match(LANGUAGES) or LANGUAGES[0]
+
+
+def page_context(language: str) -> dict[str, Any]:
+    """What ``base.html`` needs: the language, its texts, and the language switch."""
+    switch = []
+    for code in LANGUAGES:
+        arguments: dict[str, Any] = {**(request.view_args or {}), **request.args.to_dict()}
+        arguments["lang"] = code
+        switch.append(
+            {
+                "code": code,
+                "label": LANGUAGE_NAMES[code],
+                "url": url_for(request.endpoint or ".query_page", **arguments),
+                "current": code == language,
+            }
+        )
+    return {
+        "lang": language,
+        "t": TEXTS[language],
+        "language_links": switch,
+        "home_url": url_for("query_page.query_page", lang=language),
+        "sparql_url": url_for("sparql.sparql"),
+        "health_url": url_for("system.health"),
+    }
+
+
+def secure_page(response: Response) -> None:
+    """The headers every HTML page of ours carries."""
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    # Query texts travel in page URLs: never hand them to another site as a Referer.
+    response.headers["Referrer-Policy"] = "same-origin"
+
+
+def _initial_query(language: str) -> str:
+    given = request.args.getlist("query")
+    wanted = request.args.getlist("example")
+    if len(given) + len(wanted) > 1:
+        raise BadRequestError("give one query= or one example=, not several")
+    if given:
+        query = given[0]
+        limit = services().settings.max_query_bytes
+        if len(query.encode("utf-8")) > limit:
+            raise QueryTooLargeError(f"the query is longer than {limit} bytes", limit=limit)
+        return query
+    if wanted:
+        for example in examples():
+            if example.name == wanted[0]:
+                return example.text
+        names = ", ".join(example.name for example in examples())
+        raise NotFoundError(f"no curated query named {wanted[0][:80]!r}; there are: {names}")
+    return default_query(language)
+
+
+def _example_context(example: Example, language: str) -> dict[str, Any]:
+    title, title_language = example.title_in(language)
+    description, description_language = example.description_in(language)
+    return {
+        "name": example.name,
+        "title": title,
+        "title_lang": title_language,
+        "description": description,
+        "description_lang": description_language,
+        "params": example.params,
+        "url": url_for(".query_page", lang=language, example=example.name),
+    }
+
+
+def _downloads(kind: Kind) -> list[dict[str, str]]:
+    links = []
+    for name, label in DOWNLOADS[kind]:
+        found = by_name(kind, name)
+        if found is None:  # the table above names a format formats.py does not have
+            raise LookupError(f"no {kind.value} format called {name}")
+        links.append({"format": found.name, "label": label, "mediaType": found.media_type})
+    return links
