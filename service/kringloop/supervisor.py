@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable
 from types import FrameType
 
+from kringloop import create_app
 from kringloop.errors import ConfigurationError
 from kringloop.logs import get_logger
 from kringloop.settings import Settings
@@ -111,6 +112,10 @@ class Supervisor:
             "5",
             "--keep-alive",
             "5",
+            # gunicorn's largest bounded request line (its default is 4094): a GET query of
+            # up to ~8 KB URL-encoded; longer queries are POSTed (as the query page does).
+            "--limit-request-line",
+            "8190",
             "--log-level",
             "warning",
             "--error-logfile",
@@ -126,6 +131,9 @@ class Supervisor:
         started = time.monotonic()
         try:
             worker_settings = self.start_engine()
+            # Build the application once here: a broken setting or curated query stops
+            # start-up with its own message instead of a worker that fails to boot.
+            create_app(worker_settings)
             environment = {**os.environ, **worker_settings.to_environment()}
             self.web = spawn(self.gunicorn_command(worker_settings), None, environment)
             self._wait_for_web(self.settings.engine_start_timeout + 10.0)
