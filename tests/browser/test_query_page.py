@@ -173,7 +173,7 @@ def test_example_with_a_parameter_says_so(open_tab: OpenTab) -> None:
     item = tab.page.locator("#examples li").filter(
         has=tab.page.locator(f"a[data-example='{example.name}']")
     )
-    assert f"?{example.params[0]}" in item.locator(".example-params").inner_text()
+    assert f"?{example.params[0].name}" in item.locator(".example-params").inner_text()
 
 
 # -- running queries -------------------------------------------------------------------------

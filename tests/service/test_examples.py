@@ -48,7 +48,9 @@ def test_header_and_query_are_read(tmp_path: Path) -> None:
     assert example.title_en == "Activities per theme"
     assert example.description == "Hoeveel activiteiten elk thema heeft."
     assert example.description_en is None
-    assert example.params == ("thema",)
+    assert [param.name for param in example.params] == ["thema"]
+    assert example.params[0].class_iri == "https://w3id.org/kringloop/def#Thema"
+    assert example.params[0].required
     assert example.tags == ("agenda", "overzicht")
     assert example.text.startswith("PREFIX kl:")
     assert "# a comment in the query stays" in example.text

@@ -1,10 +1,9 @@
 """``/query``: the query page in the browser (and ``/``, which leads to it).
 
 A text area with the query, the curated queries of ``queries/*.rq`` as examples, a
-results table and download links. The page itself is rendered here (Dutch by default,
-English by ``?lang=en`` or ``Accept-Language``); ``static/query.js`` sends the query to
-``/sparql`` and renders the answer. Everything is served by us, under a
-Content-Security-Policy that allows only our own origin.
+results table and download links. The page itself is rendered here (language and
+headers as every page: :mod:`kringloop.web.pages`); ``static/query.js`` sends the query
+to ``/sparql`` and renders the answer.
 """
 
 from __future__ import annotations
@@ -15,19 +14,16 @@ from flask import Blueprint, Response, current_app, redirect, render_template, r
 from flask.blueprints import BlueprintSetupState
 
 from kringloop.errors import BadRequestError, NotFoundError, QueryTooLargeError
-from kringloop.examples import LANGUAGES, Example, load_examples
+from kringloop.examples import Example, load_examples
 from kringloop.formats import Kind, by_name
 from kringloop.vocab import PREFIXES
+from kringloop.web.pages import choose_language, html_response, page_context
 from kringloop.web.state import services
 
 blueprint = Blueprint("query_page", __name__)
 
-EXAMPLES_KEY = "kringloop.examples"
-#: Only our own origin; no inline script or style, no frames, forms only to us.
-CONTENT_SECURITY_POLICY = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
-    "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
-)
+#: The same key as the views page: the views are read once and serve both.
+EXAMPLES_KEY = "kringloop.views"
 #: Longest download link (GET URL) offered; longer queries are downloaded by POST.
 #: gunicorn refuses request lines over 4094 bytes.
 MAX_LINK_LENGTH = 4000
@@ -36,16 +32,9 @@ DOWNLOADS = {
     Kind.RESULTS: (("csv", "CSV"), ("tsv", "TSV"), ("json", "JSON"), ("xml", "XML")),
     Kind.RDF: (("ttl", "Turtle"), ("nt", "N-Triples"), ("jsonld", "JSON-LD")),
 }
-LANGUAGE_NAMES = {"nl": "Nederlands", "en": "English"}
 
 TEXTS: dict[str, dict[str, str]] = {
     "nl": {
-        "skip": "Naar de inhoud",
-        "tagline": "Kennisgraaf van de Uitvoeringsagenda Circulaire Samenleving 2021-2022",
-        "language": "Taal",
-        "footer": "Provincie Utrecht · gegevens van de Uitvoeringsagenda Circulaire Samenleving",
-        "endpoint": "SPARQL-endpoint",
-        "status_page": "Status van de dienst",
         "title": "SPARQL-query",
         "intro": (
             "Stel een vraag aan de kennisgraaf in SPARQL, of begin met een van de voorbeelden. "
@@ -86,12 +75,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "unbound": "geen waarde",
     },
     "en": {
-        "skip": "Skip to content",
-        "tagline": "Knowledge graph of the Circular Society Implementation Agenda 2021-2022",
-        "language": "Language",
-        "footer": "Province of Utrecht · data of the Circular Society Implementation Agenda",
-        "endpoint": "SPARQL endpoint",
-        "status_page": "Service status",
         "title": "SPARQL query",
         "intro": (
             "Ask the knowledge graph in SPARQL, or start from one of the examples. "
@@ -172,7 +155,8 @@ def default_query(language: str) -> str:
 @blueprint.record_once
 def _load_examples(state: BlueprintSetupState) -> None:
     """Read ``queries/*.rq`` once, when the app is made: a broken header stops the start."""
-    state.app.extensions[EXAMPLES_KEY] = load_examples()
+    if EXAMPLES_KEY not in state.app.extensions:
+        state.app.extensions[EXAMPLES_KEY] = load_examples()
 
 
 def examples() -> tuple[Example, ...]:
@@ -209,59 +193,12 @@ def query_page() -> Response:
     }
     html = render_template(
         "query.html",
-        **page_context(language),
+        **page_context(language, TEXTS),
         query=query,
         examples=shown,
         script_data=script_data,
     )
-    response = Response(html, content_type="text/html; charset=utf-8")
-    secure_page(response)
-    response.vary.add("Accept-Language")
-    return response
-
-
-def choose_language() -> str:
-    """``?lang=`` if given, else the best of ``Accept-Language``, else Dutch."""
-    asked = request.args.get("lang")
-    if asked is not None:
-        if asked not in LANGUAGES:
-            raise BadRequestError(
-                f"unknown language {asked[:20]!r}; use lang=nl or lang=en", parameter="lang"
-            )
-        return asked
-    return request.accept_languages.best_match(LANGUAGES) or LANGUAGES[0]
-
-
-def page_context(language: str) -> dict[str, Any]:
-    """What ``base.html`` needs: the language, its texts, and the language switch."""
-    switch = []
-    for code in LANGUAGES:
-        arguments: dict[str, Any] = {**(request.view_args or {}), **request.args.to_dict()}
-        arguments["lang"] = code
-        switch.append(
-            {
-                "code": code,
-                "label": LANGUAGE_NAMES[code],
-                "url": url_for(request.endpoint or ".query_page", **arguments),
-                "current": code == language,
-            }
-        )
-    return {
-        "lang": language,
-        "t": TEXTS[language],
-        "language_links": switch,
-        "home_url": url_for("query_page.query_page", lang=language),
-        "sparql_url": url_for("sparql.sparql"),
-        "health_url": url_for("system.health"),
-    }
-
-
-def secure_page(response: Response) -> None:
-    """The headers every HTML page of ours carries."""
-    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    # Query texts travel in page URLs: never hand them to another site as a Referer.
-    response.headers["Referrer-Policy"] = "same-origin"
+    return html_response(html)
 
 
 def _initial_query(language: str) -> str:
@@ -293,7 +230,7 @@ def _example_context(example: Example, language: str) -> dict[str, Any]:
         "title_lang": title_language,
         "description": description,
         "description_lang": description_language,
-        "params": example.params,
+        "params": [param.name for param in example.params],
         "url": url_for(".query_page", lang=language, example=example.name),
     }
 
