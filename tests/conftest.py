@@ -10,9 +10,6 @@ from rdflib import Dataset
 from kringloop.graphs import load_bundled_dataset
 from kringloop.paths import project_root, source_text_path
 
-SHARED = project_root().parent / "shared"
-STANDARDS = SHARED / "standards"
-
 
 @pytest.fixture(scope="session")
 def root() -> Path:

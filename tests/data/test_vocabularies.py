@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import STANDARDS
 from pyshacl import validate
 from rdflib import RDF, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, SKOS, XSD
@@ -16,6 +15,8 @@ from kringloop.graphs import AGENDA
 from kringloop.paths import project_root
 from kringloop.vocab import BASE, CEON_CVN, ID, KL, SDG
 
+#: The official shapes and vocabularies beside the checkout (never copied into it).
+STANDARDS = project_root().parent / "shared" / "standards"
 VOCABULARY_FOLDER = project_root() / "data" / "vocabularies"
 VOCABULARY_FILES = sorted(VOCABULARY_FOLDER.glob("*.ttl"))
 NL_SBB = STANDARDS / "nl-sbb" / "skos-ap-nl.ttl"

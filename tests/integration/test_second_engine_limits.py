@@ -1,0 +1,152 @@
+"""Kringloop's limits, vetting, errors, service description and health on Virtuoso 7.2.
+
+The second half of the feature table in ``docs/engines.md`` (the first half is
+``test_second_engine.py``, which explains the ``[virtuoso]``/``[oxigraph]`` runs and the
+``fails_on`` marks).
+"""
+
+from __future__ import annotations
+
+import pytest
+from enginekit import CROSS_PRODUCT, Listener
+from enginemarks import COUNTS_NEED_TSV, SELECT_NEEDS_TSV
+from rdflib import Graph, URIRef
+
+from tests.service.servicekit import PUBLISHED, Service, http
+
+pytestmark = pytest.mark.slow
+
+ONTOLOGY = PUBLISHED[0]
+CONSTRUCT_ONTOLOGY = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{ONTOLOGY}> {{ ?s ?p ?o }} }}"
+SD = "http://www.w3.org/ns/sparql-service-description#"
+VOID = "http://rdfs.org/ns/void#"
+
+
+# -- limits --------------------------------------------------------------------------------------
+
+
+def test_deadline_cuts_off_a_cross_product(kringloop: Service) -> None:
+    response = http.get(kringloop.sparql, params={"query": CROSS_PRODUCT, "format": "json"})
+    assert response.status_code == 503, response.text
+    assert response.json()["title"] == "Query deadline exceeded"
+    after = http.get(kringloop.sparql, params={"query": "ASK {}", "format": "json"})
+    assert after.status_code == 200 and after.json()["boolean"] is True
+
+
+def test_result_cap_truncates_construct(kringloop: Service, result_cap: int) -> None:
+    # a fresh blank node per solution: every solution of the cross product is a new triple
+    query = (
+        f"CONSTRUCT {{ [] <urn:x:p> ?f }} WHERE {{ ?a ?b ?c . ?d ?e ?f }} LIMIT {result_cap * 2}"
+    )
+    response = http.get(kringloop.sparql, params={"query": query, "format": "nt"})
+    assert response.status_code == 200, response.text
+    assert response.headers["Kringloop-Truncated"] == "true"
+    assert response.text.startswith("# Kringloop: truncated")
+    assert len(Graph().parse(data=response.content, format="nt")) == result_cap
+    small = http.get(kringloop.sparql, params={"query": CONSTRUCT_ONTOLOGY, "format": "ttl"})
+    assert small.headers["Kringloop-Truncated"] == "false"
+
+
+@SELECT_NEEDS_TSV
+def test_result_cap_truncates_select(kringloop: Service, result_cap: int) -> None:
+    query = f"SELECT ?a ?d WHERE {{ ?a ?b ?c . ?d ?e ?f }} LIMIT {result_cap * 2}"
+    response = http.get(kringloop.sparql, params={"query": query, "format": "json"})
+    assert response.status_code == 200, response.text
+    assert response.headers["Kringloop-Truncated"] == "true"
+    body = response.json()
+    assert body["kringloop"] == {"truncated": True, "resultCap": result_cap}
+    assert len(body["results"]["bindings"]) == result_cap
+
+
+# -- vetting and errors --------------------------------------------------------------------------
+
+
+def test_vetting_refuses_before_the_engine(kringloop: Service, listener: Listener) -> None:
+    outbound = [
+        f"SELECT * WHERE {{ SERVICE <{listener.url}> {{ ?s ?p ?o }} }}",
+        f"ASK {{ SERVICE SILENT <{listener.url}> {{ ?s ?p ?o }} }}",
+        f"SELECT * FROM <{listener.url}> WHERE {{ ?s ?p ?o }}",  # noqa: S608
+        f"CONSTRUCT {{ ?s ?p ?o }} FROM NAMED <{listener.url}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}",
+        f"LOAD <{listener.url}>",
+    ]
+    for query in outbound:
+        for method, field in (("GET", "params"), ("POST", "data")):
+            response = http.request(method, kringloop.sparql, **{field: {"query": query}})
+            assert response.status_code == 403, (query, response.text)
+            assert response.json()["reason"], query
+    update = http.post(kringloop.sparql, data={"update": f"LOAD <{listener.url}>"})
+    assert update.status_code == 403
+    dataset = http.get(
+        kringloop.sparql, params={"query": "ASK {}", "default-graph-uri": listener.url}
+    )
+    assert dataset.status_code == 403
+    assert listener.connections == 0
+
+
+@pytest.mark.fails_on(
+    "virtuoso",
+    reason="vetting.py lets Virtuoso's own extensions through (DEFINE pragmas, bif: functions "
+    "under a prefix the query never declares); Virtuoso runs them",
+)
+@pytest.mark.parametrize(
+    "query",
+    [
+        'DEFINE input:same-as "yes" ASK { }',
+        'ASK { FILTER(bif:length("abc") = 3) }',
+        'CONSTRUCT { <urn:x:a> <urn:x:b> ?v } WHERE { BIND(bif:sys_stat("st_dbms_ver") AS ?v) }',
+    ],
+    ids=["define", "bif-filter", "bif-sys-stat"],
+)
+def test_virtuoso_extensions_are_refused(kringloop: Service, query: str) -> None:
+    response = http.get(kringloop.sparql, params={"query": query})
+    assert response.status_code in (400, 403), response.text
+    assert not response.json()["detail"].startswith("Virtuoso")
+
+
+def test_malformed_query_is_a_problem_400(kringloop: Service) -> None:
+    response = http.get(kringloop.sparql, params={"query": "CONSTRUCT WHERE {\n  ?s ?p\n}"})
+    assert response.status_code == 400
+    assert response.headers["Content-Type"] == "application/problem+json"
+    assert response.json()["title"]
+
+
+@pytest.mark.fails_on(
+    "virtuoso",
+    reason="Virtuoso says 'SPARQL compiler, line 3: syntax error' (no column); engine.py only "
+    "reads Oxigraph's 'error at L:C' into the line and column fields",
+)
+def test_malformed_query_names_the_position(kringloop: Service) -> None:
+    response = http.get(kringloop.sparql, params={"query": "CONSTRUCT WHERE {\n  ?s ?p\n}"})
+    assert response.json()["line"] == 3
+
+
+# -- service description and health --------------------------------------------------------------
+
+
+@COUNTS_NEED_TSV
+def test_service_description_with_void_counts(
+    kringloop: Service, file_sizes: dict[str, int]
+) -> None:
+    response = http.get(kringloop.sparql, headers={"Accept": "text/turtle"})
+    assert response.status_code == 200, response.text
+    description = Graph().parse(data=response.content, format="turtle")
+    counted = {}
+    for named in description.objects(None, URIRef(SD + "namedGraph")):
+        graph = description.value(named, URIRef(SD + "graph"))
+        triples = description.value(graph, URIRef(VOID + "triples"))
+        counted[str(description.value(named, URIRef(SD + "name")))] = int(str(triples))
+    assert counted == file_sizes
+
+
+@COUNTS_NEED_TSV
+def test_health_reports_the_engine_and_counts(
+    kringloop: Service, file_sizes: dict[str, int]
+) -> None:
+    response = http.get(f"{kringloop.url}/-/health")
+    assert response.status_code == 200, response.text
+    health = response.json()
+    assert health["engine"]["reachable"] is True
+    assert health["engine"]["managed"] is (kringloop.name == "managed")
+    server = "Oxigraph/" if kringloop.name == "managed" else "Virtuoso/07.20"
+    assert health["engine"]["server"].startswith(server)
+    assert {graph["iri"]: graph["triples"] for graph in health["graphs"]} == file_sizes
