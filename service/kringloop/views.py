@@ -48,6 +48,15 @@ _PROLOGUE_PART = re.compile(
     r"\s+|#[^\n]*|(?i:PREFIX)\s+[A-Za-z0-9_.-]*:\s*<[^<>\s]*>|(?i:BASE)\s*<[^<>\s]*>"
 )
 _FORM_KEYWORD = re.compile(r"(?i)(SELECT|CONSTRUCT|DESCRIBE|ASK)\b")
+#: Chart types and their (required, optional) keys; each names a variable of the query
+#: (``y`` of a bar chart may be a list: one series each; or ``series`` names a column whose
+#: values are the series, for a "long" table). A network takes none.
+CHART_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "bar": (("x", "y"), ("code", "series")),
+    "heatmap": (("x", "y", "value"), ()),
+    "network": ((), ()),
+}
+MAX_BAR_SERIES = 3
 #: Request parameters the view URLs use themselves; no view parameter may take these names.
 RESERVED_PARAMS = frozenset({"page", "size", "lang", "bom", "format"})
 _NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -151,10 +160,9 @@ def parse_view(name: str, content: str) -> View:
     title = _text(header, "title", required=True)
     texts = {key: _text(header, key) for key in ("title_en", "description", "description_en")}
     tags = _tags(header.get("tags"))
-    chart = header.get("chart")
-    if chart is not None and not isinstance(chart, dict):
-        raise ValueError("chart must be a mapping (kept as data for the chart renderer)")
     params = _params(header.get("params"), query)
+    form = _form(query, params)
+    chart = _chart(header.get("chart"), query, form)
     checks = parse_checks(header.get("checks"), params)
     return View(
         name=name,
@@ -163,7 +171,7 @@ def parse_view(name: str, content: str) -> View:
         description=texts["description"],
         description_en=texts["description_en"] or None,
         text=query,
-        form=_form(query, params),
+        form=form,
         params=params,
         tags=tags,
         chart=chart,
@@ -230,6 +238,42 @@ def _form(query: str, params: tuple[Param, ...]) -> str:
     if form not in FORMS:
         raise ValueError(f"a view is a {' or '.join(FORMS)} query, not {form}")
     return form
+
+
+def _chart(value: object, query: str, form: str) -> dict[str, Any] | None:
+    """The ``chart`` header, checked against :data:`CHART_KEYS` and the query's variables."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise ValueError("chart must be a mapping, e.g. {type: bar, x: label, y: count}")
+    kind = value.get("type")
+    if kind not in CHART_KEYS:
+        raise ValueError(f"chart: type must be one of {', '.join(CHART_KEYS)}, not {kind!r}")
+    wanted_form = "CONSTRUCT" if kind == "network" else "SELECT"
+    if form != wanted_form:
+        raise ValueError(f"chart: a {kind} chart draws a {wanted_form} view, this is {form}")
+    required, optional = CHART_KEYS[kind]
+    unknown = sorted(str(key) for key in value if key != "type" and key not in required + optional)
+    if unknown:
+        allowed = ", ".join(("type", *required, *optional))
+        listed = ", ".join(unknown)
+        raise ValueError(f"chart: unknown key(s) {listed}; a {kind} chart takes {allowed}")
+    for key in (*required, *optional):
+        if key not in value:
+            if key in required:
+                raise ValueError(f"chart: a {kind} chart needs {key}")
+            continue
+        names = value[key] if key == "y" and isinstance(value[key], list) else [value[key]]
+        if not names or (kind == "bar" and key == "y" and len(names) > MAX_BAR_SERIES):
+            raise ValueError(f"chart: y takes 1 to {MAX_BAR_SERIES} variables")
+        for name in names:
+            if not isinstance(name, str) or not _VARIABLE.match(name):
+                raise ValueError(f"chart: {key} must name a variable of the query, not {name!r}")
+            if not re.search(rf"[?$]{name}(?![A-Za-z0-9_])", query):
+                raise ValueError(f"chart: {key}: the query has no ?{name}")
+    if "series" in value and not isinstance(value["y"], str):
+        raise ValueError("chart: with series (one bar per value of a column) y is one variable")
+    return value
 
 
 def _tags(value: object) -> tuple[str, ...]:

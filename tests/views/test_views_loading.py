@@ -74,8 +74,11 @@ def test_params_are_typed(tmp_path: Path) -> None:
 
 
 def test_chart_is_kept_as_data(tmp_path: Path) -> None:
-    text = "#+ title: Grafiek\n#+ chart: {type: bar, x: a}\n" + GOOD_QUERY.replace("?thema", "?t")
-    assert load_view(write(tmp_path, text, "grafiek.rq")).chart == {"type": "bar", "x": "a"}
+    text = "#+ title: Grafiek\n#+ chart: {type: bar, x: a, y: a}\n" + GOOD_QUERY.replace(
+        "?thema", "?t"
+    )
+    chart = load_view(write(tmp_path, text, "grafiek.rq")).chart
+    assert chart == {"type": "bar", "x": "a", "y": "a"}
 
 
 BROKEN = [

@@ -2,8 +2,10 @@
 
 ``/views`` lists them; ``/views/<name>`` is a view's page (a form from its parameters,
 the results table, the query, its checks); ``/views/<name>.json`` and ``.csv`` give a
-table's data, ``.ttl`` and ``.jsonld`` a graph's; ``/openapi.json`` describes the data
-API. Everything runs through the public endpoint (``kringloop.viewrun``).
+table's data, ``.ttl`` and ``.jsonld`` a graph's, ``.svg`` the picture of a view with a
+``chart`` (:mod:`kringloop.charts`; also inline on the page, beside its table);
+``/openapi.json`` describes the data API. Everything runs through the public endpoint
+(``kringloop.viewrun``).
 """
 
 from __future__ import annotations
@@ -15,14 +17,16 @@ from typing import Any, cast
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from flask.blueprints import BlueprintSetupState
+from markupsafe import Markup
 
+from kringloop.charts import render_chart
 from kringloop.endpoint import TRUNCATED_HEADER
 from kringloop.errors import BadRequestError, KringloopError, NotAcceptableError, NotFoundError
 from kringloop.viewapi import MAX_PAGE_SIZE, openapi_document
 from kringloop.viewrun import Table, missing_required, read_arguments, run_graph, run_table
 from kringloop.views import View, load_views
 from kringloop.viewtables import page_of, to_csv
-from kringloop.web.pages import choose_language, html_response, page_context
+from kringloop.web.pages import choose_language, html_response, page_context, secure_page
 from kringloop.web.state import services
 from kringloop.web.viewpage import TEXTS, VIEWS_KEY, view_page_context
 
@@ -32,6 +36,7 @@ blueprint = Blueprint("views", __name__)
 HTML_PAGE_SIZE = 100
 TABLE_SUFFIXES = ("json", "csv")
 GRAPH_SUFFIXES = ("ttl", "jsonld")
+CHART_SUFFIX = "svg"
 
 
 @blueprint.record_once
@@ -86,12 +91,15 @@ def view(name: str) -> Response:
     found = find_view(base)
     if not dot:
         return _html(found)
+    if suffix == CHART_SUFFIX and found.chart is not None:
+        return _svg(found)
+    picture = (CHART_SUFFIX,) if found.chart is not None else ()
     if found.form == "CONSTRUCT":
         if suffix not in GRAPH_SUFFIXES:
-            raise _wrong_suffix(found, suffix, GRAPH_SUFFIXES)
+            raise _wrong_suffix(found, suffix, (*GRAPH_SUFFIXES, *picture))
         return _graph(found, suffix)
     if suffix not in TABLE_SUFFIXES:
-        raise _wrong_suffix(found, suffix, TABLE_SUFFIXES)
+        raise _wrong_suffix(found, suffix, (*TABLE_SUFFIXES, *picture))
     return _data(found, suffix)
 
 
@@ -132,8 +140,47 @@ def _html(view: View) -> Response:
         missing=missing,
         error=error,
     )
-    html = render_template("view.html", **page_context(language, TEXTS), **context)
+    html = render_template(
+        "view.html",
+        **page_context(language, TEXTS),
+        **context,
+        chart=_chart_figure(view, table, language),
+    )
     return html_response(html, status=error.status if error is not None else 200)
+
+
+def _chart_figure(view: View, table: Table | None, language: str) -> dict[str, Any] | None:
+    """The page's picture (inline SVG, drawn from every row) and the link to its .svg."""
+    if view.chart is None or table is None or not table.rows:
+        return None
+    svg = _drawn(view, table, language)
+    arguments: dict[str, Any] = request.args.to_dict(flat=False)
+    arguments.pop("page", None)
+    arguments.pop("size", None)
+    # The SVG is ElementTree's serialisation: every label in it is escaped.
+    return {
+        "svg": Markup(svg),  # noqa: S704
+        "url": url_for(".view", name=f"{view.name}.{CHART_SUFFIX}", **arguments),
+    }
+
+
+def _svg(view: View) -> Response:
+    arguments = _arguments(view, extra=("lang",))
+    values = read_arguments(view, arguments)
+    table = run_table(services().endpoint, view, values)
+    response = Response(_drawn(view, table, choose_language()), mimetype="image/svg+xml")
+    secure_page(response)
+    response.headers[TRUNCATED_HEADER] = "true" if table.truncated else "false"
+    return response
+
+
+def _drawn(view: View, table: Table, language: str) -> str:
+    assert view.chart is not None  # the callers check
+    title, _ = view.title_in(language)
+    try:
+        return render_chart(view.chart, table.rows, title=title, language=language)
+    except ValueError as error:
+        raise KringloopError(f"the chart of view {view.name} cannot be drawn: {error}") from None
 
 
 def _data(view: View, suffix: str) -> Response:
