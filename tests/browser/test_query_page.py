@@ -84,14 +84,6 @@ def test_page_headers_allow_only_our_own_origin(site: Service) -> None:
     assert "Accept-Language" in response.headers["Vary"]
 
 
-def test_root_leads_to_the_query_page(site: Service) -> None:
-    response = requests.get(f"{site.url}/", allow_redirects=False, timeout=30)
-    assert response.status_code == 302
-    assert response.headers["Location"].endswith("/query")
-    english = requests.get(f"{site.url}/?lang=en", allow_redirects=False, timeout=30)
-    assert english.headers["Location"].endswith("/query?lang=en")
-
-
 @pytest.mark.parametrize(
     ("arguments", "status", "fragment"),
     [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from kringloop.web import errors, hooks, query_page, sparql, system, views
+from kringloop.web import browse, errors, hooks, query_page, sparql, system, views
 
 
 def register(app: Flask) -> None:
@@ -14,3 +14,4 @@ def register(app: Flask) -> None:
     app.register_blueprint(system.blueprint)
     app.register_blueprint(query_page.blueprint)
     app.register_blueprint(views.blueprint)
+    app.register_blueprint(browse.blueprint)

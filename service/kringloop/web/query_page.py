@@ -1,4 +1,4 @@
-"""``/query``: the query page in the browser (and ``/``, which leads to it).
+"""``/query``: the query page in the browser.
 
 A text area with the query, the curated queries of ``queries/*.rq`` as examples, a
 results table and download links. The page itself is rendered here (language and
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, render_template, request, url_for
 from flask.blueprints import BlueprintSetupState
 
 from kringloop.errors import BadRequestError, NotFoundError, QueryTooLargeError
@@ -161,13 +161,6 @@ def _load_examples(state: BlueprintSetupState) -> None:
 
 def examples() -> tuple[Example, ...]:
     return cast(tuple[Example, ...], current_app.extensions[EXAMPLES_KEY])
-
-
-@blueprint.get("/")
-def home() -> Response:
-    language = request.args.get("lang")
-    target = url_for(".query_page", lang=language) if language else url_for(".query_page")
-    return cast(Response, redirect(target, code=302))
 
 
 @blueprint.get("/query")
