@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
+
+from kringloop.paths import project_root
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -50,3 +54,13 @@ class Tab:
             "() => !document.getElementById('run').disabled"
             " && !document.getElementById('result').hasAttribute('aria-busy')"
         )
+
+
+def screenshot_dir() -> Path:
+    """Where browser tests keep their screenshots as artefacts (outside git: ``var/``).
+
+    ``KRINGLOOP_SCREENSHOTS`` overrides it, e.g. for a CI job that uploads the folder.
+    """
+    folder = Path(os.environ.get("KRINGLOOP_SCREENSHOTS") or project_root() / "var" / "screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from kringloop.viewtables import BOM
-from tests.browser.browserkit import Tab
+from tests.browser.browserkit import Tab, screenshot_dir
 from tests.service.servicekit import Service, http
 
 ID = "https://w3id.org/kringloop/id/"
@@ -81,8 +81,7 @@ def test_certain_soil_water_activities_with_water_boards(
     for box in ("#facet-thema", "#facet-kolom", "#facet-partner"):
         assert page.locator(f"{box} input:checked").count() == 1
 
-    shots = tmp_path_factory.getbasetemp() / "screenshots"
-    shots.mkdir(exist_ok=True)
+    shots = screenshot_dir()
     name = "with-js" if javascript else "without-js"
     page.screenshot(path=str(shots / f"browse-water-boards-{name}.png"), full_page=True)
 
@@ -108,8 +107,7 @@ def test_home_page_and_browser_in_english(
     tab = open_tab("/?lang=en", locale="en-GB")
     page = tab.page
     assert page.get_by_role("link", name="Views", exact=True).count() >= 1
-    shots = tmp_path_factory.getbasetemp() / "screenshots"
-    shots.mkdir(exist_ok=True)
+    shots = screenshot_dir()
     page.screenshot(path=str(shots / "home-en.png"), full_page=True)
     page.get_by_role("link", name="Search and filter activities").click()
     page.get_by_label("Search in name and source text").fill("verkenning")

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.browser.browserkit import Tab
+from tests.browser.browserkit import Tab, screenshot_dir
 from tests.service.servicekit import Service, http
 
 OpenTab = Callable[..., Tab]
@@ -18,8 +18,7 @@ WATERPARTNERS = "https://w3id.org/kringloop/id/partnergroep/waterpartners"
 
 
 def save_screenshot(tab: Tab, factory: pytest.TempPathFactory, name: str) -> None:
-    shots = factory.getbasetemp() / "screenshots"
-    shots.mkdir(exist_ok=True)
+    shots = screenshot_dir()
     tab.page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
 
 

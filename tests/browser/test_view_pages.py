@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.browserkit import Tab
+from tests.browser.browserkit import Tab, screenshot_dir
 from tests.service.servicekit import Service, http
 
 BODEM = "https://w3id.org/kringloop/id/thema/bodem-water-milieu"
@@ -51,8 +51,7 @@ def test_choose_a_theme_and_column_and_see_its_activities(
     saved = Path(download.value.path())
     assert saved.read_text(encoding="utf-8").count("\n") == len(expected) + 1
 
-    shots = tmp_path_factory.getbasetemp() / "screenshots"
-    shots.mkdir(exist_ok=True)
+    shots = screenshot_dir()
     name = "with-js" if javascript else "without-js"
     page.screenshot(path=str(shots / f"view-activiteiten-per-thema-{name}.png"), full_page=True)
     tab.assert_clean()
