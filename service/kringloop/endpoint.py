@@ -2,13 +2,20 @@
 
 Every query goes to the engine with its dataset spelled out (``default-graph-uri`` and
 ``named-graph-uri`` = the published graphs, or the subset the request names), so the
-rest of the store (a system graph) is never visible. The engine is always asked for a
-line-based format (TSV for solutions, N-Triples for graphs), so the result cap costs a
-``bytes.count``; the answer is then converted to what the client asked for by
+rest of the store (a system graph) is never visible. Neither list is ever sent empty:
+an engine may read an absent list as "every graph in the store" (Virtuoso does, for
+the named graphs), so an empty list is sent as the one IRI :data:`NO_GRAPH`, which no
+graph has.
+
+The engine is asked for a line-based format where it can (TSV for solutions, N-Triples
+for graphs), so the result cap costs a ``bytes.count``. An engine whose TSV is not
+SPARQL 1.1 TSV (Virtuoso) is asked for SPARQL JSON instead (setting
+``engine_results_format``); then the answer is read under ``max_result_bytes`` and cut
+at the cap while parsing. The answer is then converted to what the client asked for by
 Oxigraph's own parsers and serialisers (microseconds for small answers). Converting
 also validates: Oxigraph reports a failure that happens mid-answer (a timeout, a
 failing ``SERVICE``) inside a ``200`` body, which would otherwise reach the client as
-data.
+data; an answer that does not parse is an :class:`EngineError` (502).
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import BinaryIO
 
 import pyoxigraph as ox
 
@@ -46,6 +54,10 @@ TRUNCATED_HEADER = "Kringloop-Truncated"
 _TSV = "text/tab-separated-values"
 _NTRIPLES = "application/n-triples"
 _JSON = "application/sparql-results+json"
+#: Sent instead of an empty graph list: an IRI that names no graph (see the docstring).
+NO_GRAPH = "urn:kringloop:no-graph"
+Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
+Solution = dict[str, Term]
 #: Prefixes added to the project's own in a service description.
 DESCRIPTION_PREFIXES = {"sd": SD, "void": VOID}
 
@@ -99,6 +111,7 @@ class PublicEndpoint:
                 allowed_services=self.allowed_services,
                 max_bytes=self.settings.max_query_bytes,
                 max_depth=self.settings.max_query_depth,
+                predeclared_prefixes={},
             )
             vet_dataset(request.default_graph_uris, request.named_graph_uris, self.published_graphs)
         except KringloopError as error:
@@ -121,8 +134,9 @@ class PublicEndpoint:
                 "this query crashed the engine before and is refused", reason="crashed-engine"
             )
         cap = self.settings.result_cap
-        engine_dataset = QueryDataset(dataset.default_graphs, dataset.named_graphs)
-        if form == "ASK":
+        engine_dataset = engine_query_dataset(dataset.default_graphs, dataset.named_graphs)
+        solutions_as_json = self.settings.engine_results_format == "json"
+        if form == "ASK" or (kind is Kind.RESULTS and solutions_as_json):
             accept, max_lines = _JSON, None
         elif kind is Kind.RDF:
             accept, max_lines = _NTRIPLES, cap
@@ -131,6 +145,15 @@ class PublicEndpoint:
 
         def call(deadline: float) -> EngineAnswer:
             client = self._client()
+            if kind is Kind.RESULTS and form != "ASK" and solutions_as_json:
+                with client.query_stream(
+                    request.query,
+                    dataset=engine_dataset,
+                    accept=_JSON,
+                    deadline=deadline,
+                    max_bytes=self.settings.max_result_bytes,
+                ) as stream:
+                    return _capped_json_as_tsv(stream, cap)
             return client.query(
                 request.query,
                 dataset=engine_dataset,
@@ -156,12 +179,9 @@ class PublicEndpoint:
     def graph_counts(self, timeout: float = 5.0) -> dict[str, int]:
         """Triples per published graph (0 for a graph the engine does not hold)."""
         query = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
-        dataset = QueryDataset(self.published_graphs, self.published_graphs)
-        answer = self._client().query(
-            query, dataset=dataset, accept=_TSV, deadline=time.monotonic() + timeout
-        )
+        dataset = engine_query_dataset(self.published_graphs, self.published_graphs)
         counts = dict.fromkeys(self.published_graphs, 0)
-        for solution in _solutions(answer.body):
+        for solution in self._trusted_select(query, dataset, timeout):
             graph, number = solution.get("g"), solution.get("n")
             if isinstance(graph, ox.NamedNode) and isinstance(number, ox.Literal):
                 counts[graph.value] = int(number.value)
@@ -170,15 +190,28 @@ class PublicEndpoint:
     def default_graph_count(self, timeout: float = 5.0) -> int:
         """Distinct triples in the public default graph (the union of the published)."""
         query = "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }"
-        dataset = QueryDataset(self.published_graphs, ())
-        answer = self._client().query(
-            query, dataset=dataset, accept=_TSV, deadline=time.monotonic() + timeout
-        )
-        for solution in _solutions(answer.body):
+        dataset = engine_query_dataset(self.published_graphs, ())
+        for solution in self._trusted_select(query, dataset, timeout):
             number = solution.get("n")
             if isinstance(number, ox.Literal):
                 return int(number.value)
         return 0
+
+    def _trusted_select(self, query: str, dataset: QueryDataset, timeout: float) -> list[Solution]:
+        results_format = (
+            ox.QueryResultsFormat.JSON
+            if self.settings.engine_results_format == "json"
+            else ox.QueryResultsFormat.TSV
+        )
+        accept = _JSON if results_format == ox.QueryResultsFormat.JSON else _TSV
+        answer = self._client().query(
+            query,
+            dataset=dataset,
+            accept=accept,
+            deadline=time.monotonic() + timeout,
+            max_bytes=self.settings.max_result_bytes,
+        )
+        return _solutions(answer.body, results_format)
 
     def describe(self, endpoint_url: str) -> list[ox.Triple]:
         """The Service Description of this endpoint, with current triple counts."""
@@ -240,6 +273,13 @@ class PublicEndpoint:
         return self.client
 
 
+def engine_query_dataset(
+    default_graphs: Iterable[str], named_graphs: Iterable[str]
+) -> QueryDataset:
+    """The dataset as sent to the engine: an empty list becomes ``[NO_GRAPH]``."""
+    return QueryDataset(tuple(default_graphs) or (NO_GRAPH,), tuple(named_graphs) or (NO_GRAPH,))
+
+
 # -- conversion ----------------------------------------------------------------------------
 
 
@@ -286,17 +326,50 @@ def _note_truncation(body: bytes, output: Format, cap: int) -> bytes:
     return body
 
 
-def _solutions(tsv: bytes) -> list[dict[str, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple]]:
-    results = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV)
-    if not isinstance(results, ox.QuerySolutions):
-        raise EngineError("the engine answered a SELECT query without solutions")
-    variables = [variable.value for variable in results.variables]
-    rows: list[dict[str, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple]] = []
-    for solution in results:
-        row = {}
-        for name in variables:
-            value = solution[name]
-            if value is not None:
-                row[name] = value
-        rows.append(row)
+def _capped_json_as_tsv(stream: BinaryIO, cap: int) -> EngineAnswer:
+    """An engine's SPARQL JSON solutions as SPARQL TSV, cut after ``cap`` solutions.
+
+    The parser reads the stream as it goes, so an answer far beyond the cap is not read
+    (or held) beyond solution ``cap + 1``.
+
+    TSV terms are N-Triples terms (``str`` of a pyoxigraph term, with tabs and line
+    breaks escaped), so the rest of the endpoint converts this answer like the TSV of an
+    engine that writes SPARQL 1.1 TSV itself.
+    """
+    try:
+        results = ox.parse_query_results(stream, format=ox.QueryResultsFormat.JSON)
+        if not isinstance(results, ox.QuerySolutions):
+            raise EngineError("the engine answered a SELECT query without solutions")
+        variables = [variable.value for variable in results.variables]
+        lines = ["\t".join("?" + name for name in variables)]
+        truncated = False
+        for solution in results:
+            if len(lines) > cap:
+                truncated = True
+                break
+            cells = (solution[name] for name in variables)
+            lines.append("\t".join("" if term is None else str(term) for term in cells))
+    except SyntaxError as error:
+        raise engine_failure_in_body(str(error)) from None
+    body = "".join(line + "\n" for line in lines).encode("utf-8")
+    return EngineAnswer(body, _TSV, truncated)
+
+
+def _solutions(body: bytes, results_format: ox.QueryResultsFormat) -> list[Solution]:
+    """The solutions of a trusted SELECT; an answer that does not parse is an EngineError."""
+    try:
+        results = ox.parse_query_results(body, format=results_format)
+        if not isinstance(results, ox.QuerySolutions):
+            raise EngineError("the engine answered a SELECT query without solutions")
+        variables = [variable.value for variable in results.variables]
+        rows: list[Solution] = []
+        for solution in results:
+            row = {}
+            for name in variables:
+                value = solution[name]
+                if value is not None:
+                    row[name] = value
+            rows.append(row)
+    except SyntaxError as error:
+        raise EngineError(f"the engine's answer could not be read: {str(error)[:500]}") from None
     return rows

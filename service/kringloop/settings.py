@@ -58,6 +58,12 @@ class Settings:
     )
     engine_username: str = _setting("", "", "User name for HTTP basic auth at the external engine.")
     engine_password: str = _setting("", "", "Password for HTTP basic auth at the external engine.")
+    engine_results_format: str = _setting(
+        "tsv",
+        "format",
+        "How the engine is asked for SELECT results: tsv (SPARQL 1.1 TSV, cheapest cap) "
+        "or json (SPARQL JSON; needed for Virtuoso, whose TSV is not SPARQL TSV).",
+    )
     engine_binary: str = _setting(
         "",
         "path",
@@ -161,6 +167,8 @@ class Settings:
                 raise ConfigurationError(f"setting {name} must be a port number (0-65535)")
         if self.probation < 0:
             raise ConfigurationError("setting probation must not be negative")
+        if self.engine_results_format not in {"tsv", "json"}:
+            raise ConfigurationError("setting engine_results_format must be tsv or json")
         if self.log_level.lower() not in {"debug", "info", "warning", "error"}:
             raise ConfigurationError("setting log_level must be debug, info, warning or error")
 

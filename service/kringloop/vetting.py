@@ -12,12 +12,19 @@ the raw text and the unescaped one, and refuses what either reveals.
 Refused: any update operation (``LOAD``, ``INSERT`` ...); ``FROM``/``FROM NAMED`` naming
 anything but a published graph; ``SERVICE`` to anything but an allowed endpoint
 (``SERVICE ?var`` always); text over the size limit; nesting deeper than the limit.
+
+Engine extensions never reach the engine either (Virtuoso runs them): the non-SPARQL
+keywords ``DEFINE`` and ``OPTION`` and prefixed names whose prefix the query does not
+declare are syntax errors (400; the endpoint predeclares no prefix, and SPARQL 1.1
+makes an undeclared one an error, while Virtuoso predeclares ``bif:``, ``sql:`` and
+more); IRIs in Virtuoso's built-in function schemes ``bif:`` and ``sql:``, however
+spelt, are refused (403).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
 from urllib.parse import urljoin
@@ -34,6 +41,10 @@ UPDATE_KEYWORDS = frozenset(
     {"LOAD", "INSERT", "DELETE", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"}
 )
 QUERY_FORMS = frozenset({"SELECT", "CONSTRUCT", "DESCRIBE", "ASK"})
+#: Engine keywords that are not SPARQL 1.1 (Virtuoso's pragmas and query options).
+EXTENSION_KEYWORDS = frozenset({"DEFINE", "OPTION"})
+#: IRI schemes an engine maps to its own built-in functions (Virtuoso: ``bif:``, ``sql:``).
+EXTENSION_SCHEMES = ("bif:", "sql:")
 
 _PN_CHARS_ESCAPE = r"\\[_~.\-!$&'()*+,;=/?#@%]"
 _PLX = rf"(?:%[0-9A-Fa-f]{{2}}|{_PN_CHARS_ESCAPE})"
@@ -141,8 +152,15 @@ def vet_query(
     allowed_services: Iterable[str] = (),
     max_bytes: int,
     max_depth: int,
+    predeclared_prefixes: Mapping[str, str] | None = None,
 ) -> VettedQuery:
-    """Refuse what the public endpoint never runs; describe what it will run."""
+    """Refuse what the public endpoint never runs; describe what it will run.
+
+    ``predeclared_prefixes``: the prefixes the caller declares for every query (the
+    public endpoint: none, ``{}``); a prefixed name with any other prefix the query does
+    not declare is a syntax error. ``None`` leaves undeclared prefixes to the engine
+    (``kringloop query`` predeclares the project's on its own, local store).
+    """
     size = len(text.encode("utf-8"))
     if size > max_bytes:
         raise QueryTooLargeError(
@@ -150,9 +168,11 @@ def vet_query(
         )
     graphs = frozenset(published_graphs)
     services = frozenset(allowed_services)
-    vetted = _vet_reading(text, graphs, services, max_depth, strict=True)
+    predeclared = None if predeclared_prefixes is None else dict(predeclared_prefixes)
+    vetted = _vet_reading(text, graphs, services, max_depth, predeclared, strict=True)
     if "\\u" in text or "\\U" in text:
-        _vet_reading(unescape_codepoints(text), graphs, services, max_depth, strict=False)
+        unescaped = unescape_codepoints(text)
+        _vet_reading(unescaped, graphs, services, max_depth, predeclared, strict=False)
     return vetted
 
 
@@ -200,12 +220,18 @@ def resolve_dataset(
 
 
 def _vet_reading(
-    text: str, graphs: frozenset[str], services: frozenset[str], max_depth: int, *, strict: bool
+    text: str,
+    graphs: frozenset[str],
+    services: frozenset[str],
+    max_depth: int,
+    predeclared: dict[str, str] | None,
+    *,
+    strict: bool,
 ) -> VettedQuery:
     tokens = [
         token for token in tokenize(text, strict=strict) if token.kind not in ("ws", "comment")
     ]
-    prefixes: dict[str, str] = {}
+    prefixes: dict[str, str] = dict(predeclared or {})
     base: str | None = None
     form: str | None = None
     from_graphs: list[str] = []
@@ -232,15 +258,29 @@ def _vet_reading(
                     )
         elif kind == "close":
             depth = max(depth - 1, 0)
+        elif kind == "pname" and predeclared is not None:
+            _check_prefix(text, token, prefixes)
+        elif kind == "iri":
+            _check_scheme(text, token)
         elif kind == "word":
             word = token.text.upper()
             if word in UPDATE_KEYWORDS:
                 _refuse_update(text, token, word)
+            elif word in EXTENSION_KEYWORDS:
+                line, column = position(text, token.offset)
+                raise QuerySyntaxError(
+                    f"{token.text} at line {line}, column {column} is not SPARQL 1.1 but an "
+                    "engine extension; this endpoint accepts standard SPARQL only",
+                    reason="extension",
+                    line=line,
+                    column=column,
+                )
             elif word in QUERY_FORMS and form is None and depth == 0:
                 form = word
             elif word == "PREFIX":
                 index = _declare_prefix(text, tokens, index, prefixes, base)
             elif word == "BASE" and index + 1 < len(tokens) and tokens[index + 1].kind == "iri":
+                _check_scheme(text, tokens[index + 1])
                 base = _resolve(tokens[index + 1], prefixes, base)
                 index += 1
             elif word == "SERVICE":
@@ -275,10 +315,43 @@ def _declare_prefix(
         and tokens[index + 1].text.endswith(":")
         and tokens[index + 2].kind == "iri"
     ):
+        _check_scheme(text, tokens[index + 2])
         name = tokens[index + 1].text[:-1]
         prefixes[name] = _resolve(tokens[index + 2], prefixes, base) or ""
         return index + 2
     return index
+
+
+def _check_prefix(text: str, token: Token, prefixes: dict[str, str]) -> None:
+    """A prefixed name must use a prefix the query declared before it."""
+    prefix = token.text.partition(":")[0]
+    if prefix in prefixes:
+        return
+    line, column = position(text, token.offset)
+    raise QuerySyntaxError(
+        f"the prefix {prefix}: of {token.text} at line {line}, column {column} is not "
+        f"declared; add PREFIX {prefix}: <...> before the query (this endpoint predeclares "
+        "no prefixes)",
+        reason="prefix",
+        prefix=prefix,
+        line=line,
+        column=column,
+    )
+
+
+def _check_scheme(text: str, token: Token) -> None:
+    """Refuse IRIs an engine reads as its own built-in functions (``<bif:length>``)."""
+    iri = unescape_codepoints(token.text[1:-1]).strip().lower()
+    if not iri.startswith(EXTENSION_SCHEMES):
+        return
+    line, column = position(text, token.offset)
+    raise QueryRefusedError(
+        f"{token.text} at line {line}, column {column} names an engine's built-in function "
+        "(bif: and sql: IRIs); this endpoint runs standard SPARQL functions only",
+        reason="extension",
+        line=line,
+        column=column,
+    )
 
 
 def _check_service(

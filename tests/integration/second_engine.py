@@ -136,12 +136,14 @@ class Endpoints:
     password: str
 
     def serve_flags(self) -> list[str]:
-        """The ``kringloop serve`` options that point it at this engine (not the password)."""
+        """The ``kringloop serve`` options that point it at this engine (not the password);
+        SELECT results as SPARQL JSON, since Virtuoso's TSV is not SPARQL TSV."""
         return [
             f"--engine-query-url={self.query_url}",
             f"--engine-update-url={self.update_url}",
             f"--engine-graph-store-url={self.graph_store_url}",
             f"--engine-username={self.username}",
+            "--engine-results-format=json",
         ]
 
     def serve_environment(self) -> dict[str, str]:

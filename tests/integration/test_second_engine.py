@@ -26,7 +26,6 @@ from enginekit import (
     parse_ntriples,
     value,
 )
-from enginemarks import SELECT_NEEDS_TSV
 from rdflib import Dataset, Graph
 from second_engine import MISSING, available
 
@@ -41,11 +40,6 @@ ONTOLOGY_IRI = "https://w3id.org/kringloop/def"
 SD = "http://www.w3.org/ns/sparql-service-description#"
 CONSTRUCT_ONTOLOGY = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{ONTOLOGY}> {{ ?s ?p ?o }} }}"
 CONSTRUCT_ALL = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
-NAMED_DEFAULTS_TO_ALL = pytest.mark.fails_on(
-    "virtuoso",
-    reason="with default-graph-uri but no named-graph-uri Virtuoso 7.2 makes every graph in "
-    "the store a named graph; Kringloop sends no named-graph-uri when the named set is empty",
-)
 
 
 # -- loading and counts ----------------------------------------------------------------------
@@ -89,7 +83,6 @@ RESULT_FORMATS = [
 ]
 
 
-@SELECT_NEEDS_TSV
 @pytest.mark.parametrize(("name", "media_type"), RESULT_FORMATS, ids=[f[0] for f in RESULT_FORMATS])
 def test_select_in_every_results_format(
     kringloop: Service, file_sizes: dict[str, int], name: str, media_type: str
@@ -255,10 +248,8 @@ ISOLATION_CASES = [
     pytest.param({}, "", id="no-dataset"),
     pytest.param({"default-graph-uri": ONTOLOGY, "named-graph-uri": ONTOLOGY}, "", id="both"),
     pytest.param({"named-graph-uri": ONTOLOGY}, "", id="named-only"),
-    pytest.param(
-        {"default-graph-uri": ONTOLOGY}, "", id="default-only", marks=NAMED_DEFAULTS_TO_ALL
-    ),
-    pytest.param({}, f"FROM <{ONTOLOGY}>", id="from-only", marks=NAMED_DEFAULTS_TO_ALL),
+    pytest.param({"default-graph-uri": ONTOLOGY}, "", id="default-only"),
+    pytest.param({}, f"FROM <{ONTOLOGY}>", id="from-only"),
 ]
 
 
@@ -266,7 +257,11 @@ ISOLATION_CASES = [
 def test_unpublished_graphs_stay_invisible(
     kringloop: Service, params: dict[str, str], dataset_clause: str
 ) -> None:
-    """A graph in Virtuoso that is not published (conftest.SECRET_GRAPH) never shows."""
+    """A graph in Virtuoso that is not published (conftest.SECRET_GRAPH) never shows.
+
+    With only ``default-graph-uri`` (or only ``FROM``) Virtuoso would make every graph of
+    its store a named graph; Kringloop then sends ``named-graph-uri`` = ``NO_GRAPH``.
+    """
     secret = (
         f"CONSTRUCT {{ ?s ?p ?o }} {dataset_clause} "
         'WHERE { GRAPH ?g { ?s ?p ?o FILTER(?o = "secret") } }'
@@ -276,5 +271,17 @@ def test_unpublished_graphs_stay_invisible(
         f"CONSTRUCT {{ ?g a <urn:x:Graph> }} {dataset_clause} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}"
     )
     assert {value(t.subject) for t in ntriples(kringloop, graphs, **params)} <= set(PUBLISHED)
+    by_name = (
+        f"CONSTRUCT {{ ?s ?p ?o }} {dataset_clause} "
+        f"WHERE {{ GRAPH <{SECRET_GRAPH}> {{ ?s ?p ?o }} }}"
+    )
+    assert ntriples(kringloop, by_name, **params) == set()
+    selected = http.get(
+        kringloop.sparql,
+        params={"query": by_name.replace("CONSTRUCT { ?s ?p ?o }", "SELECT ?o"), **params},
+        headers={"Accept": "text/csv"},
+    )
+    assert selected.status_code == 200, selected.text
+    assert "secret" not in selected.text
     by_from = f"ASK FROM <{SECRET_GRAPH}> {{ ?s ?p ?o }}"
     assert http.get(kringloop.sparql, params={"query": by_from}).status_code == 403

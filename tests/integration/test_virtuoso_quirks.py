@@ -13,6 +13,7 @@ import requests
 from enginekit import SECRET_GRAPH, Listener, at_engine, parse_ntriples, solutions, value
 from second_engine import RESULT_SET_MAX_ROWS, Virtuoso
 
+from kringloop.endpoint import NO_GRAPH
 from kringloop.errors import EngineError
 from kringloop.store.engine import EngineClient
 from kringloop.store.remote import EngineEndpoints
@@ -21,12 +22,11 @@ from tests.service.servicekit import PUBLISHED, Service, http
 pytestmark = pytest.mark.slow
 
 ONTOLOGY = PUBLISHED[0]
-#: An IRI no graph has; as the only named-graph-uri it makes the named set empty.
-NO_GRAPH = "https://w3id.org/kringloop/id/graaf/geen"
 
 
 def test_tsv_is_not_sparql_tsv(virtuoso: Virtuoso, on_virtuoso: Service) -> None:
-    """Why SELECT fails through Kringloop: the header and IRIs are written as strings."""
+    """Why Kringloop asks Virtuoso for SPARQL JSON (``--engine-results-format=json``): its
+    TSV writes the header and IRIs as strings."""
     query = "SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } } LIMIT 1"
     response = at_engine(
         virtuoso.endpoints.query_url,
@@ -43,7 +43,7 @@ def test_tsv_is_not_sparql_tsv(virtuoso: Virtuoso, on_virtuoso: Service) -> None
 def test_only_default_graph_uri_makes_every_graph_named(
     virtuoso: Virtuoso, on_virtuoso: Service
 ) -> None:
-    """Why the isolation xfails, and the proposed fix: name a graph that does not exist."""
+    """Why Kringloop never sends an empty graph list: it sends ``NO_GRAPH`` instead."""
     query = 'SELECT ?g WHERE { GRAPH ?g { ?s ?p "secret" } }'
     accept = "application/sparql-results+json"
     url = virtuoso.endpoints.query_url

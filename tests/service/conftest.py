@@ -1,5 +1,9 @@
 """Real processes on free loopback ports: ``kringloop serve`` on a managed and on an external
 Oxigraph. Session-scoped and shared; every process is torn down at the end.
+
+The two differ in how they ask the engine for SELECT results: the managed one as TSV
+(the default), the external one as SPARQL JSON (``--engine-results-format=json``, the
+setting Virtuoso needs), so every ``service`` test runs both ways.
 """
 
 from __future__ import annotations
@@ -29,7 +33,9 @@ def external_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servic
 def external_service(
     tmp_path_factory: pytest.TempPathFactory, external_engine: Service
 ) -> Iterator[Service]:
-    service = start_external(tmp_path_factory.mktemp("external"), external_engine)
+    service = start_external(
+        tmp_path_factory.mktemp("external"), external_engine, "--engine-results-format=json"
+    )
     yield service
     service.stop()
 

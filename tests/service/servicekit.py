@@ -101,7 +101,7 @@ def wait_for_http(url: str, process: subprocess.Popen[bytes], log: Path) -> None
         try:
             requests.get(url, timeout=1)
             return
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):
             time.sleep(0.05)
     raise RuntimeError(f"{url} did not start: {log.read_text()[-2000:]}")
 

@@ -214,6 +214,42 @@ def test_dataset_parameters_narrow_the_dataset(
     assert int(rows[0]["n"]["value"]) == graph_sizes[ONTOLOGY]
 
 
+def test_an_empty_graph_list_reaches_the_engine_as_no_graph(service: Service) -> None:
+    """Kringloop never sends the engine an empty graph list (Virtuoso would read it as
+    "every graph"); it sends ``urn:kringloop:no-graph``, which holds nothing. The one
+    visible effect: an empty ``GRAPH ?g { }`` lists that IRI as the only named graph."""
+    only_default = {"default-graph-uri": ONTOLOGY}
+    assert service.select(COUNT_PER_GRAPH, **only_default) == []
+    listed = service.select("SELECT ?g WHERE { GRAPH ?g { } }", **only_default)
+    assert listed == [{"g": {"type": "uri", "value": "urn:kringloop:no-graph"}}]
+    only_named = {"named-graph-uri": ONTOLOGY}
+    assert service.select("SELECT * WHERE { ?s ?p ?o } LIMIT 1", **only_named) == []
+
+
+def test_select_terms_survive_the_engine_format(service: Service) -> None:
+    """Every kind of term comes back exactly, whether the engine was asked for TSV
+    (managed) or for SPARQL JSON re-encoded by Kringloop (external)."""
+    query = (
+        "SELECT ?t WHERE { VALUES ?t { <urn:x:a> "
+        '"tab\\there\\nnew \\"quoted\\" \\\\ line" "nl"@nl '
+        '"2"^^<http://www.w3.org/2001/XMLSchema#decimal> "" } } ORDER BY STR(?t)'
+    )
+    expected = [
+        {"type": "literal", "value": ""},
+        {"type": "literal", "value": "2", "datatype": "http://www.w3.org/2001/XMLSchema#decimal"},
+        {"type": "literal", "value": "nl", "xml:lang": "nl"},
+        {"type": "literal", "value": 'tab\there\nnew "quoted" \\ line'},
+        {"type": "uri", "value": "urn:x:a"},
+    ]
+    assert [row["t"] for row in service.select(query)] == expected
+    blank = service.select("SELECT ?b ?u WHERE { BIND(BNODE() AS ?b) }")
+    assert [set(row) for row in blank] == [{"b"}]
+    assert blank[0]["b"]["type"] == "bnode"
+    tsv = http.get(service.sparql, params={"query": query, "format": "tsv"})
+    assert tsv.text.split("\n")[0] == "?t"
+    assert tsv.text.count("\n") == 1 + len(expected)
+
+
 def test_default_graph_is_the_union_of_the_published_graphs(
     service: Service, bundled: Dataset
 ) -> None:
@@ -374,6 +410,16 @@ def test_truncated_select_says_so(service: Service) -> None:
     csv_answer = http.get(service.sparql, params={"query": query, "format": "csv"})
     assert csv_answer.headers["Kringloop-Truncated"] == "true"
     assert len(list(csv.reader(io.StringIO(csv_answer.text)))) == 10001
+
+
+def test_unbounded_select_is_cut_not_read_whole(service: Service) -> None:
+    """Without LIMIT the cross product has ~10^8 solutions, far over max_result_bytes:
+    TSV reading stops at the cap's line, the SPARQL JSON parser at solution cap + 1."""
+    query = "SELECT ?a ?d WHERE { ?a ?b ?c . ?d ?e ?f }"
+    response = http.get(service.sparql, params={"query": query, "format": "json"})
+    assert response.status_code == 200, response.text
+    assert response.headers["Kringloop-Truncated"] == "true"
+    assert len(response.json()["results"]["bindings"]) == 10000
 
 
 def test_truncated_construct_says_so(service: Service) -> None:

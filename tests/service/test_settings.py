@@ -48,6 +48,7 @@ def test_config_file_from_the_environment(tmp_path: Path) -> None:
         ("port = [\n", "not valid TOML"),
         ("port = 70000\n", "port number"),
         ("query_deadline = -1\n", "must be positive"),
+        ('engine_results_format = "xml"\n', "must be tsv or json"),
     ],
 )
 def test_bad_config_file_is_a_clear_error(tmp_path: Path, text: str, message: str) -> None:

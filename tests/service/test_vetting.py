@@ -30,12 +30,14 @@ PARTNER = "https://partner.example/sparql"
 
 
 def vet(query: str, *, services: tuple[str, ...] = (), depth: int = 64) -> VettedQuery:
+    """As the public endpoint vets: it predeclares no prefix."""
     return vet_query(
         query,
         published_graphs=PUBLISHED,
         allowed_services=services,
         max_bytes=32 * 1024,
         max_depth=depth,
+        predeclared_prefixes={},
     )
 
 
@@ -63,6 +65,15 @@ ACCEPTED = [
     ("SERVICE to a registered partner", f"SELECT * {{ SERVICE <{PARTNER}> {{ ?s ?p ?o }} }}"),
     ("less-than is no IRI", "SELECT * { ?s ?p ?o FILTER(?o<3&&?o>1) }"),
     ("nesting within the limit", "ASK " + "{" * 60 + "}" * 60),
+    ("declared prefixes", "PREFIX ex: <http://e/> PREFIX : <http://d/> ASK { :s ex:p 1.5e3 }"),
+    (
+        "declared datatype prefix",
+        'PREFIX xsd: <http://www.w3.org/2001/XMLSchema#> ASK { ?s ?p "1"^^xsd:integer }',
+    ),
+    ("extension words in strings", 'ASK { ?s ?p "DEFINE bif:length OPTION <bif:x>" }'),
+    ("extension words in a comment", "ASK { ?s ?p ?o } # DEFINE sql:x bif:y"),
+    ("extension word in an IRI", "ASK { ?s <http://e/bif:define> ?o }"),
+    ("blank node label", "ASK { _:define <urn:p> ?o }"),
 ]
 
 
@@ -180,6 +191,35 @@ REFUSED: list[tuple[str, str, type[KringloopError], str]] = [
         "64",
     ),
     ("unterminated string", 'SELECT * { ?s ?p "abc }', QuerySyntaxError, "line 1"),
+    # engine extensions (Virtuoso runs them; docs/engines.md)
+    ("DEFINE pragma", 'DEFINE input:same-as "yes" ASK { }', QuerySyntaxError, "DEFINE"),
+    ("define lower case", "define sql:log-enable 3 ASK { }", QuerySyntaxError, "define"),
+    ("OPTION clause", "SELECT * { ?s ?p ?o OPTION (QUIETCAST) }", QuerySyntaxError, "OPTION"),
+    ("undeclared bif:", 'ASK { FILTER(bif:length("abc") = 3) }', QuerySyntaxError, "bif:"),
+    ("undeclared sql:", "SELECT (sql:proc(1) AS ?x) {}", QuerySyntaxError, "sql:"),
+    ("undeclared xsd:", 'ASK { ?s ?p "1"^^xsd:integer }', QuerySyntaxError, "xsd:"),
+    ("undeclared empty prefix", "ASK { :s ?p ?o }", QuerySyntaxError, ":s"),
+    ("bif: as IRI", 'ASK { FILTER(<bif:length>("abc") = 3) }', QueryRefusedError, "<bif:length>"),
+    ("bif: upper case", 'ASK { FILTER(<BIF:length>("a") = 1) }', QueryRefusedError, "<BIF:"),
+    (
+        "prefix bound to bif:",
+        'PREFIX b: <bif:> ASK { FILTER(b:length("a") = 1) }',
+        QueryRefusedError,
+        "<bif:>",
+    ),
+    ("BASE sql:", "BASE <sql:> SELECT (<proc>(1) AS ?x) {}", QueryRefusedError, "<sql:>"),
+    (
+        "unicode-escaped bif: IRI",
+        'ASK { FILTER(<\\u0062if:length>("a") = 1) }',
+        QueryRefusedError,
+        "built-in function",
+    ),
+    (
+        "unicode-escaped bif: name",
+        'ASK { FILTER(\\u0062if:length("a") = 1) }',
+        QuerySyntaxError,
+        "not declared",
+    ),
 ]
 
 
@@ -204,6 +244,21 @@ def test_size_limit_in_bytes() -> None:
     with pytest.raises(QueryTooLargeError) as raised:
         vet(query)
     assert raised.value.status == 413
+
+
+def test_predeclared_prefixes_count_as_declared() -> None:
+    """``kringloop query`` predeclares the project's prefixes; ``None`` leaves it to the engine."""
+    query = "ASK { ?s a kl:Activiteit }"
+    with pytest.raises(QuerySyntaxError):
+        vet(query)
+    common = {"published_graphs": PUBLISHED, "max_bytes": 1024, "max_depth": 8}
+    vet_query(query, predeclared_prefixes={"kl": "https://w3id.org/kringloop/def#"}, **common)
+    vet_query(query, predeclared_prefixes=None, **common)
+    with pytest.raises(QueryRefusedError) as raised:
+        vet_query("ASK { SERVICE e:x {} }", predeclared_prefixes={"e": "http://evil/"}, **common)
+    assert "<http://evil/x>" in raised.value.detail
+    with pytest.raises(QuerySyntaxError):  # extensions stay refused without a prefix check
+        vet_query("DEFINE a:b 1 ASK {}", predeclared_prefixes=None, **common)
 
 
 def test_what_vetting_learns() -> None:
@@ -237,6 +292,15 @@ def test_unescape_codepoints() -> None:
 
 
 def test_tokenizer_skips_literals_and_finds_keywords() -> None:
+    with pytest.raises(QuerySyntaxError) as syntax:
+        vet("PREFIX ex: <http://e/>\nASK {\n  ?s ex:p bif:x }")
+    assert (syntax.value.extra["line"], syntax.value.extra["column"]) == (3, 11)
+    assert syntax.value.extra["reason"] == "prefix"
+    with pytest.raises(QuerySyntaxError) as pragma:
+        vet("# a comment\n  DEFINE input:inference 'x' ASK {}")
+    assert (pragma.value.extra["line"], pragma.value.extra["column"]) == (2, 3)
+    assert pragma.value.extra["reason"] == "extension"
+
     tokens = [t for t in tokenize('SELECT ?x { ?x <a:b> "y"@en . } # SERVICE') if t.kind != "ws"]
     assert [t.kind for t in tokens] == [
         "word", "var", "open", "var", "iri", "string", "lang", "other", "close", "comment",

@@ -4,7 +4,8 @@ One persistent HTTP/1.1 connection per thread and engine (``http.client``: a kee
 round trip costs tens of microseconds, not the milliseconds of a new connection or of
 ``requests``' machinery). Answers are read in chunks under a deadline, a byte cap and,
 for line-based formats, a line cap; the engine's connection is dropped as soon as the
-answer is long enough, which also stops the engine's work on it.
+answer is long enough, which also stops the engine's work on it. ``query_stream`` hands
+the answer to a streaming parser as a file instead, under the same deadline and byte cap.
 
 Failures are told apart because the caller treats them differently:
 :class:`EngineRefusedError` (nothing listens: the request never reached the engine),
@@ -16,11 +17,15 @@ from __future__ import annotations
 
 import base64
 import http.client
+import io
 import re
 import socket
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, BinaryIO
 from urllib.parse import quote, urlencode, urlsplit
 
 from kringloop.errors import (
@@ -33,9 +38,13 @@ from kringloop.errors import (
 )
 from kringloop.store.remote import EngineEndpoints
 
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
+
 _CHUNK = 256 * 1024
 _ERROR_BODY_LIMIT = 64 * 1024
-_POSITION = re.compile(r"error at (\d+):(\d+)")
+#: Where a syntax error is: Oxigraph says "error at 3:5", Virtuoso "SPARQL compiler, line 3:".
+_POSITION = re.compile(r"error at (\d+):(\d+)|\bline (\d+):")
 #: What engines say when they cancel a query at their own timeout.
 _TIMEOUT_WORDS = ("has been cancelled", "timeout", "timed out")
 
@@ -93,6 +102,34 @@ class EngineClient:
         With ``max_lines``, reading stops once the answer has more than that many
         lines, the answer keeps the first ``max_lines`` and says it was truncated.
         """
+        connection, response = self._start_query(query, dataset, accept, deadline)
+        content_type = response.getheader("Content-Type", accept)
+        data, truncated = self._read(connection, response, deadline, max_lines, max_bytes)
+        return EngineAnswer(data, content_type, truncated)
+
+    @contextmanager
+    def query_stream(
+        self,
+        query: str,
+        *,
+        dataset: QueryDataset,
+        accept: str,
+        deadline: float,
+        max_bytes: int = 64 * 1024 * 1024,
+    ) -> Iterator[BinaryIO]:
+        """Run ``query``; its answer as a file, read on demand under the deadline and
+        ``max_bytes`` (a streaming parser stops reading when it has enough). Leaving
+        before the end drops the connection, which also stops the engine's work."""
+        connection, response = self._start_query(query, dataset, accept, deadline)
+        raw = _AnswerReader(self, connection, response, deadline, max_bytes)
+        try:
+            yield io.BufferedReader(raw, _CHUNK)
+        finally:
+            raw.release()
+
+    def _start_query(
+        self, query: str, dataset: QueryDataset, accept: str, deadline: float
+    ) -> tuple[http.client.HTTPConnection, http.client.HTTPResponse]:
         fields: list[tuple[str, str]] = [("query", query)]
         fields += [("default-graph-uri", iri) for iri in dataset.default_graphs]
         fields += [("named-graph-uri", iri) for iri in dataset.named_graphs]
@@ -105,9 +142,7 @@ class EngineClient:
         if response.status != 200:
             message = self._error_text(connection, response, deadline)
             raise _error_for(response.status, message)
-        content_type = response.getheader("Content-Type", accept)
-        data, truncated = self._read(connection, response, deadline, max_lines, max_bytes)
-        return EngineAnswer(data, content_type, truncated)
+        return connection, response
 
     # -- graph store -----------------------------------------------------------------
 
@@ -227,41 +262,18 @@ class EngineClient:
         max_lines: int | None,
         max_bytes: int,
     ) -> tuple[bytes, bool]:
+        reader = _AnswerReader(self, connection, response, deadline, max_bytes)
         chunks: list[bytes] = []
-        size = 0
         lines = 0
         try:
-            while True:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise _timeout()
-                if connection.sock is not None:
-                    connection.sock.settimeout(remaining)
-                chunk = response.read1(_CHUNK)
-                if not chunk:
-                    response.read()  # marks the response done, keeping the connection alive
-                    break
+            while chunk := reader.read(_CHUNK):
                 chunks.append(chunk)
-                size += len(chunk)
-                if size > max_bytes:
-                    raise QueryTooLargeError(
-                        f"the answer is larger than {max_bytes} bytes; ask for fewer results",
-                        limit=max_bytes,
-                    )
                 if max_lines is not None:
                     lines += chunk.count(b"\n")
                     if lines > max_lines:
-                        self._discard_connection(connection)
                         return _first_lines(b"".join(chunks), max_lines), True
-        except TimeoutError:
-            self._discard_connection(connection)
-            raise _timeout() from None
-        except (http.client.IncompleteRead, ConnectionError, http.client.HTTPException):
-            self._discard_connection(connection)
-            raise EngineDroppedError("the engine went away while answering") from None
-        except BaseException:
-            self._discard_connection(connection)
-            raise
+        finally:
+            reader.release()  # drops the connection unless the answer was read to its end
         return b"".join(chunks), False
 
     def _error_text(
@@ -310,6 +322,67 @@ class EngineClient:
         connection.close()
 
 
+class _AnswerReader(io.RawIOBase):
+    """An engine's answer as a raw binary file, read under a deadline and a byte cap."""
+
+    def __init__(
+        self,
+        client: EngineClient,
+        connection: http.client.HTTPConnection,
+        response: http.client.HTTPResponse,
+        deadline: float,
+        max_bytes: int,
+    ) -> None:
+        super().__init__()
+        self._client = client
+        self._connection = connection
+        self._response = response
+        self._deadline = deadline
+        self._max_bytes = max_bytes
+        self._size = 0
+        self._done = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: WriteableBuffer) -> int:
+        if self._done:
+            return 0
+        target = memoryview(buffer).cast("B")
+        remaining = self._deadline - time.monotonic()
+        try:
+            if remaining <= 0:
+                raise TimeoutError
+            if self._connection.sock is not None:
+                self._connection.sock.settimeout(remaining)
+            chunk = self._response.read1(min(len(target), _CHUNK))
+            if not chunk:
+                self._response.read()  # marks the response done, keeping the connection alive
+                self._done = True
+                return 0
+        except TimeoutError:
+            self.release()
+            raise _timeout() from None
+        except (http.client.IncompleteRead, ConnectionError, http.client.HTTPException):
+            self.release()
+            raise EngineDroppedError("the engine went away while answering") from None
+        self._size += len(chunk)
+        if self._size > self._max_bytes:
+            self.release()
+            raise QueryTooLargeError(
+                f"the answer is larger than {self._max_bytes} bytes; ask for fewer results",
+                limit=self._max_bytes,
+            )
+        target[: len(chunk)] = chunk
+        return len(chunk)
+
+    def release(self) -> None:
+        """Drop the connection unless the whole answer was read."""
+        if not self._done:
+            self._done = True
+            self._client._discard_connection(self._connection)
+
+
 def _first_lines(data: bytes, count: int) -> bytes:
     end = -1
     for _ in range(count):
@@ -333,10 +406,19 @@ def engine_failure_in_body(message: str) -> KringloopError:
     return EngineError(f"the engine failed while answering: {message[:500]}")
 
 
+def _position(message: str) -> dict[str, int]:
+    """The ``line`` (and ``column`` where the engine says it) of a syntax error."""
+    match = _POSITION.search(message)
+    if match is None:
+        return {}
+    if match.group(3) is not None:
+        return {"line": int(match.group(3))}
+    return {"line": int(match.group(1)), "column": int(match.group(2))}
+
+
 def _error_for(status: int, message: str) -> KringloopError:
     if status == 400:
-        match = _POSITION.search(message)
-        extra = {"line": int(match.group(1)), "column": int(match.group(2))} if match else {}
+        extra = _position(message)
         return QuerySyntaxError(message[:2000] or "the engine could not parse the query", **extra)
     if status in (408, 504) or any(word in message.lower() for word in _TIMEOUT_WORDS):
         return _timeout()
