@@ -22,6 +22,7 @@ from rdflib.namespace import RDF, RDFS
 from rdflib.term import Node
 
 from kringloop.cli.validate import load_bundled_data
+from kringloop.graphs import load_bundled_dataset
 from kringloop.validation import (
     SH,
     SHAPES,
@@ -123,6 +124,15 @@ def test_bundled_data_reports_warnings_only_for_missing_interpretations(
     warnings = [r for r in report.results if r.severity is Severity.WARNING]
     listing = "\n".join(f"{r.focus_node}: {r.message_en} ({r.source_shape})" for r in warnings)
     assert not warnings, f"{len(warnings)} warnings in the bundled data:\n{listing}"
+
+
+def test_networks_and_task_team_conform_with_the_ontology_loaded(shapes: Graph) -> None:
+    """Regression: with the ontology's subclass axioms in the data (as the engine and the
+    resource pages have them), networks and the task team are org:Organization too, and
+    the organisation URI pattern rejected them."""
+    report = validate(load_bundled_dataset(), shapes=shapes)
+    listing = "\n".join(f"{r.focus_node}: {r.message_en}" for r in report.results)
+    assert not report.results, listing
 
 
 def test_every_shape_is_named_labelled_and_has_messages_in_nl_and_en(shapes: Graph) -> None:
