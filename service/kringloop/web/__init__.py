@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from flask import Flask
 
-from kringloop.web import browse, errors, hooks, query_page, sparql, system, views
+from kringloop.web import (
+    browse,
+    dumps,
+    errors,
+    hooks,
+    query_page,
+    resources,
+    sparql,
+    system,
+    views,
+)
 
 
 def register(app: Flask) -> None:
@@ -15,3 +25,5 @@ def register(app: Flask) -> None:
     app.register_blueprint(query_page.blueprint)
     app.register_blueprint(views.blueprint)
     app.register_blueprint(browse.blueprint)
+    app.register_blueprint(resources.blueprint)
+    app.register_blueprint(dumps.blueprint)
