@@ -351,6 +351,23 @@ def findings(iri: str, data: Dataset | None = None) -> list[ValidationResult]:
     return results
 
 
+def prime_findings(iris: list[str]) -> None:
+    """Validate the bundled data once and keep the findings of each of ``iris`` (none
+    included), so that pages of many resources (the static export) need no validation
+    each. Same answers as :func:`findings`: every shape targeting a node is checked."""
+    with _bundled_lock:
+        if not _bundled:
+            _bundled.append((load_bundled_dataset(), load_shapes()))
+        bundled, shapes = _bundled[0]
+        report = validate(bundled, shapes=shapes)
+        by_node: dict[str, list[ValidationResult]] = {}
+        for result in report.results:
+            by_node.setdefault(str(result.focus_node), []).append(result)
+        for iri in iris:
+            if iri not in _found and len(_found) < MAX_CACHED_FINDINGS:
+                _found[iri] = by_node.get(iri, [])
+
+
 # -- the ontology's documentation ----------------------------------------------------------
 
 

@@ -32,7 +32,7 @@ def kringloop(*arguments: str) -> subprocess.CompletedProcess[str]:
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("export") / "site"
-    done = kringloop("export", "--out", str(out), "--base", BASE)
+    done = kringloop("export", "--no-pages", "--out", str(out), "--base", BASE)
     assert done.returncode == 0, done.stderr
     assert "wrote" in done.stderr
     return out
@@ -79,12 +79,12 @@ def test_exported_catalogue_uses_the_given_base(exported: Path) -> None:
 
 def test_export_refuses_a_non_empty_directory_unless_forced(tmp_path: Path) -> None:
     (tmp_path / "keep.txt").write_text("mine", encoding="utf-8")
-    refused = kringloop("export", "--out", str(tmp_path))
+    refused = kringloop("export", "--no-pages", "--out", str(tmp_path))
     assert refused.returncode == 2
     assert "not empty" in refused.stderr and "--force" in refused.stderr
     assert "Traceback" not in refused.stderr
     assert [path.name for path in tmp_path.iterdir()] == ["keep.txt"]
-    forced = kringloop("export", "--out", str(tmp_path), "--force")
+    forced = kringloop("export", "--no-pages", "--out", str(tmp_path), "--force")
     assert forced.returncode == 0, forced.stderr
     assert (tmp_path / "keep.txt").read_text(encoding="utf-8") == "mine"
     assert (tmp_path / "dumps" / "kringloop.nq").stat().st_size > 0
@@ -100,7 +100,7 @@ def test_export_refuses_a_non_empty_directory_unless_forced(tmp_path: Path) -> N
 def test_export_explains_bad_arguments(
     tmp_path: Path, arguments: tuple[str, ...], message: str
 ) -> None:
-    done = kringloop("export", "--out", str(tmp_path / "out"), *arguments)
+    done = kringloop("export", "--no-pages", "--out", str(tmp_path / "out"), *arguments)
     assert done.returncode == 2
     assert message in done.stderr
     assert not (tmp_path / "out").exists()
@@ -109,6 +109,6 @@ def test_export_explains_bad_arguments(
 def test_export_into_a_file_is_an_error(tmp_path: Path) -> None:
     target = tmp_path / "file.txt"
     target.write_text("x", encoding="utf-8")
-    done = kringloop("export", "--out", str(target))
+    done = kringloop("export", "--no-pages", "--out", str(target))
     assert done.returncode == 2
     assert "is not a directory" in done.stderr

@@ -2,17 +2,26 @@
 
 Writes the same files the service offers, under the same paths, so ``DIR`` can be
 hosted as it is: ``dumps/<file>`` (every RDF dump and CSV table), ``context.jsonld``,
-and the DCAT catalogue as ``catalogus.<suffix>`` in every RDF format. No engine is
-needed: like the service, it reads the bundled files. Exit codes: 0 ok, 2 error.
+and the DCAT catalogue as ``catalogus.<suffix>`` in every RDF format, all made from the
+bundled files as the service makes them; then the static HTML site
+(:mod:`kringloop.web.staticsite`): every minted resource's page ``doc/<path>.html``,
+``def/index.html``, ``dumps/index.html`` and ``static/``. The pages are rendered by the
+real app over a managed Oxigraph server that the export starts on loopback in a temporary
+folder, loads with the bundled graphs (as ``kringloop serve`` does) and stops at the end;
+``--no-pages`` skips them (and the engine). Exit codes: 0 ok, 2 error.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
+
+import pyoxigraph as ox
 
 from kringloop.catalogue import (
     CATALOGUE_PREFIXES,
@@ -36,13 +45,18 @@ from kringloop.localstore import load_bundled_store
 from kringloop.views import load_views
 from kringloop.vocab import BASE
 
+#: Subjects of the bundled data that have a resource page.
+MINTED_QUERY = f"""SELECT DISTINCT ?s WHERE {{ GRAPH ?g {{ ?s ?p ?o }}
+  FILTER(isIRI(?s) && STRSTARTS(STR(?s), "{BASE}id/")) }} ORDER BY ?s"""
+
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "export",
         help="write every dump, the CSV tables and the DCAT catalogue as static files",
         description=(
-            "Write the publication's files (dumps/, context.jsonld, catalogus.*) to DIR. "
+            "Write the publication's files (dumps/, context.jsonld, catalogus.*) and its static "
+            "HTML pages (doc/, def/, dumps/index.html, static/) to DIR. "
             "Exit codes: 0 ok, 2 error."
         ),
     )
@@ -56,6 +70,12 @@ def register(subparsers: Any) -> None:
         metavar="URL",
         help=f"public base address the catalogue's links use (default {BASE})",
     )
+    parser.add_argument(
+        "--pages",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also write the static HTML pages (needs the oxigraph binary; default: yes)",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -64,6 +84,8 @@ def run(args: argparse.Namespace) -> int:
     base = _check_base(args.base)
     _prepare(out, force=args.force)
     written = export(out, base)
+    if args.pages:
+        written.extend(export_pages(out, base))
     total = sum(path.stat().st_size for path in written)
     print(f"wrote {len(written)} files ({total} bytes) to {out}", file=sys.stderr)
     return EXIT_OK
@@ -88,6 +110,33 @@ def export(out: Path, base: str = BASE) -> list[Path]:
         body = serialize_triples(triples, output, extra_prefixes=CATALOGUE_PREFIXES)
         written.append(_write(out / f"catalogus.{output.suffix}", body))
     return written
+
+
+def minted_iris(store: ox.Store) -> list[str]:
+    """Every ``id/`` IRI the bundled data mints (as a subject)."""
+    solutions = store.query(MINTED_QUERY)
+    assert isinstance(solutions, ox.QuerySolutions)
+    return [str(row["s"].value) for row in solutions if isinstance(row["s"], ox.NamedNode)]
+
+
+def export_pages(out: Path, base: str = BASE) -> list[Path]:
+    """Render the static HTML site into ``out`` over a managed engine started for it."""
+    from kringloop import create_app
+    from kringloop.resources import prime_findings
+    from kringloop.settings import Settings
+    from kringloop.supervisor import Supervisor
+    from kringloop.web.staticsite import export_pages as render_pages
+
+    iris = minted_iris(load_bundled_store())
+    with tempfile.TemporaryDirectory(prefix="kringloop-export-") as folder:
+        flags = {"data_dir": folder, "engine_query_url": "", "log_level": "warning"}
+        supervisor = Supervisor(Settings.load(flags, os.environ), out=lambda _text: None)
+        try:
+            app = create_app(supervisor.start_engine())
+            prime_findings(iris)
+            return render_pages(app, out, iris, base, _write)
+        finally:
+            supervisor.stop()
 
 
 def _check_base(base: str) -> str:

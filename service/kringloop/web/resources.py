@@ -9,15 +9,18 @@ alternates in a ``Link`` header. The core is :mod:`kringloop.resources`.
 from __future__ import annotations
 
 import re
+import threading
+from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, render_template, request, url_for
+from flask import Blueprint, Response, current_app, render_template, request, url_for
 from rdflib import Graph
 
 from kringloop.endpoint import TRUNCATED_HEADER, serialize_triples
-from kringloop.errors import BadRequestError, NotAcceptableError, NotFoundError
+from kringloop.errors import BadRequestError, KringloopError, NotAcceptableError, NotFoundError
 from kringloop.formats import Format, Kind, by_name, negotiate, parse_accept
+from kringloop.removals import Removal, load_removals, removals_path
 from kringloop.resources import (
     ONTOLOGY_IRI,
     Description,
@@ -35,6 +38,11 @@ from kringloop.web.pages import choose_language, html_response, page_context
 from kringloop.web.state import services
 
 blueprint = Blueprint("resources", __name__)
+
+#: ``app.config`` key: the removals file (default ``data/removed-uris.ttl``).
+REMOVED_CONFIG = "KRINGLOOP_REMOVED_URIS"
+_REMOVALS_KEY = "kringloop.resources.removals"
+_removals_lock = threading.Lock()
 
 #: The RDF formats of a resource (suffix = format name), in the order the page lists them.
 RDF_NAMES = ("ttl", "jsonld", "nt", "rdf")
@@ -79,6 +87,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "parent_class": "Subklasse van",
         "parent_property": "Subeigenschap van",
         "parent_individual": "Soort",
+        "gone_title": "Verwijderd",
+        "gone": "Kringloop publiceert deze bron niet meer:",
+        "gone_when": "Verwijderd op",
+        "gone_replacement": "Vervangen door",
+        "gone_none": "Er is geen vervanger.",
     },
     "en": {
         "types": "Type",
@@ -116,13 +129,22 @@ TEXTS: dict[str, dict[str, str]] = {
         "parent_class": "Subclass of",
         "parent_property": "Subproperty of",
         "parent_individual": "Type",
+        "gone_title": "Removed",
+        "gone": "Kringloop no longer publishes this resource:",
+        "gone_when": "Removed on",
+        "gone_replacement": "Replaced by",
+        "gone_none": "There is no replacement.",
     },
 }
 
 
 @blueprint.get("/id/<path:rest>")
 def identifier(rest: str) -> Response:
-    """The thing itself cannot be sent: 303 See Other to the document about it."""
+    """The thing itself cannot be sent: 303 See Other to the document about it (410 Gone
+    for a removed resource)."""
+    removal = removals().get(resource_iri(rest))
+    if removal is not None:
+        return _gone(removal, None if _prefers_html() else _format("ttl"))
     arguments: dict[str, Any] = {"lang": request.args["lang"]} if "lang" in request.args else {}
     response = Response(status=303)
     response.headers["Location"] = url_for(".document", rest=rest, **arguments)
@@ -137,6 +159,9 @@ def document(rest: str) -> Response:
     language = choose_language()
     if not _REST.match(rest):
         return _not_found(rest, language, chosen)
+    removal = removals().get(resource_iri(rest))
+    if removal is not None:
+        return _gone(removal, chosen)
     endpoint = services().endpoint
     iri = resource_iri(rest)
     if chosen is not None:
@@ -324,3 +349,58 @@ def _as_oxigraph(graph: Graph) -> list[ox.Triple]:
     data = graph.serialize(format="nt", encoding="utf-8")
     parsed = ox.parse(data, format=ox.RdfFormat.N_TRIPLES)
     return [ox.Triple(quad.subject, quad.predicate, quad.object) for quad in parsed]
+
+
+# -- removed resources -----------------------------------------------------------------------
+
+
+class GoneError(KringloopError):
+    status = 410
+    title = "Gone"
+
+
+def removals() -> dict[str, Removal]:
+    """The removals of ``app.config[REMOVED_CONFIG]`` (default ``data/removed-uris.ttl``),
+    read again when the file changes."""
+    path = Path(current_app.config.get(REMOVED_CONFIG) or removals_path())
+    try:
+        stamp = path.stat().st_mtime_ns
+    except OSError:
+        stamp = -1
+    with _removals_lock:
+        cached = current_app.extensions.get(_REMOVALS_KEY)
+        if cached is None or cached[0] != (path, stamp):
+            cached = ((path, stamp), load_removals(path))
+            current_app.extensions[_REMOVALS_KEY] = cached
+    found: dict[str, Removal] = cached[1]
+    return found
+
+
+def _prefers_html() -> bool:
+    """Whether a request to ``/id/`` would be answered with a page (see ``_choose``)."""
+    try:
+        return _choose(None) is None
+    except NotAcceptableError:
+        return False
+
+
+def _gone(removal: Removal, chosen: Format | None) -> Response:
+    replacement = link_of(removal.replaced_by) if removal.replaced_by else None
+    if chosen is not None:
+        extra: dict[str, Any] = {"iri": removal.iri, "removed": removal.removed_at}
+        if removal.replaced_by:
+            extra["replaced_by"] = removal.replaced_by
+        raise GoneError(f"{removal.iri} was removed on {removal.removed_at}", **extra)
+    language = choose_language()
+    html = render_template(
+        "gone.html",
+        **page_context(language, TEXTS),
+        removal=removal,
+        comment=removal.comments.get(language) or removal.comments.get("nl"),
+        replacement=replacement,
+    )
+    response = html_response(html, status=410)
+    response.vary.add("Accept")
+    if replacement is not None:
+        response.headers["Link"] = f'<{replacement}>; rel="successor-version"'
+    return response
