@@ -1,34 +1,49 @@
-"""The engines a benchmark compares: rdflib in memory, a bare Oxigraph server, Kringloop.
+"""Talking to SPARQL engines on loopback, and the bare Oxigraph servers a benchmark starts.
 
-Every HTTP engine is asked the same way: GET with the query in the URL, ``Accept:
-application/sparql-results+json``, one keep-alive connection, the whole body read.
-rdflib runs the same query in a forked child of the process that holds the loaded
-dataset, so a query that runs past its deadline is killed without reloading.
+Every HTTP engine is asked the same way: GET with the query in the URL, the media type
+in ``Accept``, one keep-alive connection, the whole body read. rdflib is in
+:mod:`bench.rdflibengine`, Kringloop in :mod:`bench.service`.
+
+Every engine holds the same quads: each bundled file in its published graph and the
+synthetic partner triples in :data:`HOST_GRAPH`, and is asked over the same dataset
+(the published graphs). Kringloop itself is in :mod:`bench.service`.
 """
 
 from __future__ import annotations
 
 import http.client
-import multiprocessing
-import multiprocessing.connection
-import os
 import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.parse
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from rdflib import Dataset, URIRef
-from rdflib.plugins.sparql import prepareQuery
-
-from kringloop.graphs import iter_bundled_files
+from kringloop.graphs import BUNDLED, iter_bundled_files
 
 JSON_RESULTS = "application/sparql-results+json"
+
+#: The published graph that carries a synthetic partner graph's triples. Kringloop's
+#: ``/sparql`` shows only published graphs, so the partner triples go into one of them
+#: (the interpretations graph, which holds the same kind of statements), in every engine.
+HOST_GRAPH = "https://w3id.org/kringloop/id/graaf/interpretaties-2021-2022"
+
+#: A keep-alive connection idle for longer than this is replaced before the next request.
+MAX_IDLE_S = 4.0
+
+#: A file to load and the named graph it goes into.
+GraphFile = tuple[str, Path]
+
+
+def published_graphs() -> list[str]:
+    return sorted({str(source.iri) for source in BUNDLED})
+
+
+def bundled_files() -> list[GraphFile]:
+    return [(str(source.iri), path) for source, path in iter_bundled_files()]
 
 
 def free_port() -> int:
@@ -38,18 +53,42 @@ def free_port() -> int:
         return port
 
 
+NTRIPLES = "application/n-triples"
+
+#: Most bytes a bench client reads of one answer (a runaway view must not fill memory).
+MAX_BODY_BYTES = 256 * 1024 * 1024
+
+
 @dataclass(frozen=True)
 class Answer:
     seconds: float
     status: int
     body: bytes
+    content_type: str = ""
+    truncated: bool = False
+
+
+class AnswerTooLargeError(OSError):
+    """The answer was larger than :data:`MAX_BODY_BYTES`."""
 
 
 class HttpClient:
     """One keep-alive HTTP/1.1 connection to a SPARQL endpoint on loopback."""
 
-    def __init__(self, url: str, timeout: float = 600.0, graphs: Sequence[str] = ()) -> None:
-        """``graphs``: sent as both ``default-graph-uri`` and ``named-graph-uri``."""
+    def __init__(
+        self,
+        url: str,
+        timeout: float = 600.0,
+        graphs: Sequence[str] = (),
+        *,
+        retry_stale: bool = True,
+    ) -> None:
+        """``graphs``: sent as both ``default-graph-uri`` and ``named-graph-uri``.
+
+        ``retry_stale=False``: a dropped keep-alive connection is an error too (for
+        clients that are never idle, where a drop can only be the server's fault).
+        """
+        self.retry_stale = retry_stale
         self.dataset = [("default-graph-uri", g) for g in graphs]
         self.dataset += [("named-graph-uri", g) for g in graphs]
         parsed = urllib.parse.urlsplit(url)
@@ -59,51 +98,120 @@ class HttpClient:
         self.port = parsed.port or 80
         self.path = parsed.path or "/"
         self.timeout = timeout
-        self.connection = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
+        self.connection = self._connect()
+        self.reused = False
+        self.reconnects = 0
+        self.last_used = time.monotonic()
 
-    def query(self, text: str, accept: str = JSON_RESULTS) -> Answer:
+    def _connect(self) -> http.client.HTTPConnection:
+        return http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+
+    def query(
+        self, text: str, accept: str = JSON_RESULTS, headers: Mapping[str, str] | None = None
+    ) -> Answer:
+        """GET the query; the whole body is read before the clock stops.
+
+        Servers give up idle keep-alive connections: gunicorn closes them after 5 s;
+        ``oxigraph serve --timeout-s N`` answers the next request on a connection idle for
+        more than N s with ``500 Resource temporarily unavailable (os error 11)``
+        (measured on 0.5.13). So a connection idle for more than :data:`MAX_IDLE_S` is
+        replaced before the request; and if the server closed a reused connection anyway,
+        the (idempotent) GET is sent once more on a new one and only that attempt is timed.
+        """
         target = f"{self.path}?{urllib.parse.urlencode([('query', text), *self.dataset])}"
-        headers = {"Accept": accept, "Connection": "keep-alive"}
-        start = time.perf_counter()
-        try:
-            self.connection.request("GET", target, headers=headers)
-            response = self.connection.getresponse()
-            body = response.read()
-        except (http.client.HTTPException, OSError):
+        sent = {"Accept": accept, "Connection": "keep-alive", **(headers or {})}
+        if self.reused and time.monotonic() - self.last_used > MAX_IDLE_S:
             self.connection.close()
-            self.connection = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
-            raise
+            self.connection = self._connect()
+            self.reused = False
+        while True:
+            start = time.perf_counter()
+            try:
+                self.connection.request("GET", target, headers=sent)
+                response = self.connection.getresponse()
+                body = response.read(MAX_BODY_BYTES + 1)
+                if len(body) > MAX_BODY_BYTES:
+                    self.connection.close()
+                    self.connection = self._connect()
+                    self.reused = False
+                    raise AnswerTooLargeError(f"the answer is larger than {MAX_BODY_BYTES} bytes")
+            except (http.client.HTTPException, OSError) as error:
+                self.connection.close()
+                self.connection = self._connect()
+                stale = (
+                    self.retry_stale
+                    and self.reused
+                    and isinstance(
+                        error,
+                        http.client.RemoteDisconnected | ConnectionResetError | BrokenPipeError,
+                    )
+                )
+                self.reused = False
+                if not stale:
+                    raise
+                self.reconnects += 1
+                continue
+            if (
+                self.retry_stale
+                and self.reused
+                and response.status == 500
+                and body.startswith(b"Resource temporarily unavailable")
+            ):
+                # Oxigraph's answer on a connection it gave up on (see above): once more,
+                # on a new connection.
+                self.connection.close()
+                self.connection = self._connect()
+                self.reused = False
+                self.reconnects += 1
+                continue
+            break
         elapsed = time.perf_counter() - start
+        self.reused = True
+        self.last_used = time.monotonic()
         if response.getheader("Connection", "").lower() == "close":
             self.connection.close()
-        return Answer(elapsed, response.status, body)
+            self.reused = False
+        return Answer(
+            elapsed,
+            response.status,
+            body,
+            response.getheader("Content-Type", ""),
+            response.getheader("Kringloop-Truncated", "") == "true",
+        )
 
     def close(self) -> None:
         self.connection.close()
 
 
-def wait_for(url: str, deadline_s: float, process: subprocess.Popen[bytes] | None = None) -> float:
-    """Seconds until ``url`` answers a trivial ASK with 200; raise if it never does."""
+def wait_for(
+    url: str,
+    deadline_s: float,
+    process: subprocess.Popen[bytes] | None = None,
+    query: str = "ASK {}",
+    poll_s: float = 0.02,
+) -> float:
+    """Seconds until ``url`` answers ``query`` with 200; raise if it never does."""
     start = time.perf_counter()
-    client = HttpClient(url, timeout=2.0)
+    client = HttpClient(url, timeout=max(2.0, deadline_s))
     last = "no answer"
     while time.perf_counter() - start < deadline_s:
         if process is not None and process.poll() is not None:
             raise RuntimeError(f"process for {url} exited with {process.returncode}")
         try:
-            answer = client.query("ASK {}")
+            answer = client.query(query)
             if answer.status == 200:
                 client.close()
                 return time.perf_counter() - start
             last = f"HTTP {answer.status}: {answer.body[:200]!r}"
         except OSError as error:
             last = str(error)
-        time.sleep(0.02)
+        time.sleep(poll_s)
     client.close()
     raise RuntimeError(f"{url} did not answer within {deadline_s} s ({last})")
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
+def stop_process(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, then SIGKILL after 10 s: only the process this bench started."""
     if process.poll() is None:
         process.terminate()
         try:
@@ -113,68 +221,17 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
             process.wait()
 
 
-class OxigraphServer:
-    """A bare ``oxigraph serve`` on loopback, asked with the dataset spelled out.
-
-    Kringloop sends every query to its engine with ``default-graph-uri`` and
-    ``named-graph-uri`` = the published graphs; the bench asks the bare server the same
-    way (:attr:`graphs`), so the two answer exactly the same request.
-
-    In memory (``location=None``: files are POSTed to the running server), or on disk
-    like Kringloop's managed engine (files are bulk-loaded with ``oxigraph load`` into
-    the location first, then the server starts on it).
-    """
-
-    def __init__(
-        self, location: Path | None = None, *, union: bool = False, binary: str | None = None
-    ) -> None:
-        """``union``: serve the union of all graphs as the default graph and ask without a
-        dataset (the fastest way to ask Oxigraph, for comparison)."""
-        self.binary = binary or oxigraph_binary()
-        self.location = location
-        self.union = union
-        self.name = "oxigraph-disk" if location is not None else "oxigraph-memory"
-        if union:
-            self.name = "oxigraph-union"
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.process: subprocess.Popen[bytes] | None = None
-        self.startup_s = 0.0
-        self.graphs: list[str] = []
-
-    @property
-    def query_url(self) -> str:
-        return f"{self.base}/query"
-
-    def client(self) -> HttpClient:
-        return HttpClient(self.query_url, graphs=() if self.union else self.graphs)
-
-    def start(self) -> None:
-        command = [self.binary, "serve", "--bind", f"127.0.0.1:{self.port}"]
-        if self.union:
-            command.append("--union-default-graph")
-        if self.location is not None:
-            command += ["--location", str(self.location)]
-        self.process = subprocess.Popen(
-            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        self.startup_s = wait_for(self.query_url, 60.0, self.process)
-
-    def load(self, files: Sequence[tuple[str | None, Path]]) -> float:
-        """Load every file (``None`` graph = N-Quads); returns seconds.
-
-        On disk this runs before :meth:`start`; in memory after it.
-        """
-        if self.location is not None:
-            return bulk_load(self.location, files, self.binary)
-        start = time.perf_counter()
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=600)
+def post_files(store_url: str, files: Sequence[GraphFile]) -> float:
+    """POST each file into its named graph (Graph Store Protocol); returns seconds."""
+    parsed = urllib.parse.urlsplit(store_url)
+    if parsed.hostname != "127.0.0.1" or parsed.port is None:
+        raise ValueError(f"benchmarks only load into 127.0.0.1:PORT, not {store_url}")
+    start = time.perf_counter()
+    connection = http.client.HTTPConnection("127.0.0.1", parsed.port, timeout=1800)
+    try:
         for graph, path in files:
-            if graph is None:
-                target, content_type = "/store", "application/n-quads"
-            else:
-                target = f"/store?{urllib.parse.urlencode({'graph': graph})}"
-                content_type = "text/turtle" if path.suffix == ".ttl" else "application/n-triples"
+            target = f"{parsed.path}?{urllib.parse.urlencode({'graph': graph})}"
+            content_type = "text/turtle" if path.suffix == ".ttl" else "application/n-triples"
             with path.open("rb") as body:
                 connection.request(
                     "POST",
@@ -188,13 +245,54 @@ class OxigraphServer:
                 response = connection.getresponse()
                 detail = response.read()
             if response.status not in (200, 201, 204):
-                raise RuntimeError(f"loading {path} into oxigraph: {response.status} {detail!r}")
+                raise RuntimeError(f"loading {path} into {store_url}: {response.status} {detail!r}")
+    finally:
         connection.close()
-        return time.perf_counter() - start
+    return time.perf_counter() - start
+
+
+class OxigraphServer:
+    """A bare ``oxigraph serve`` in memory on loopback (files are POSTed to it).
+
+    ``union=False`` (``oxigraph-memory``): asked with the dataset spelled out
+    (``default-graph-uri`` and ``named-graph-uri`` = the published graphs), exactly as
+    Kringloop asks its engine. ``union=True`` (``oxigraph-union``): started with
+    ``--union-default-graph`` and asked without a dataset, the fastest way to ask Oxigraph.
+    """
+
+    def __init__(self, *, union: bool = False, timeout_s: int = 60) -> None:
+        self.binary = oxigraph_binary()
+        self.union = union
+        self.timeout_s = timeout_s
+        self.name = "oxigraph-union" if union else "oxigraph-memory"
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def query_url(self) -> str:
+        return f"{self.base}/query"
+
+    def client(self) -> HttpClient:
+        graphs = () if self.union else published_graphs()
+        return HttpClient(self.query_url, timeout=self.timeout_s + 30, graphs=graphs)
+
+    def start(self) -> None:
+        command = [self.binary, "serve", "--bind", f"127.0.0.1:{self.port}"]
+        command += ["--timeout-s", str(self.timeout_s)]
+        if self.union:
+            command.append("--union-default-graph")
+        self.process = subprocess.Popen(
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        wait_for(self.query_url, 60.0, self.process)
+
+    def load(self, files: Sequence[GraphFile]) -> float:
+        return post_files(f"{self.base}/store", files)
 
     def stop(self) -> None:
         if self.process is not None:
-            _stop(self.process)
+            stop_process(self.process)
             self.process = None
 
 
@@ -203,188 +301,8 @@ def oxigraph_binary() -> str:
     return str(beside) if beside.is_file() else (shutil.which("oxigraph") or "oxigraph")
 
 
-def bulk_load(
-    location: Path, files: Sequence[tuple[str | None, Path]], binary: str | None = None
-) -> float:
-    """``oxigraph load`` each file into the store at ``location``; returns seconds."""
-    start = time.perf_counter()
-    for graph, path in files:
-        command = [binary or oxigraph_binary(), "load", "--location", str(location)]
-        command += ["--file", str(path)]
-        if graph is not None:
-            command += ["--graph", graph]
-        done = subprocess.run(command, capture_output=True, text=True, check=False)
-        if done.returncode != 0:
-            raise RuntimeError(f"oxigraph load {path}: {done.stderr.strip()[-500:]}")
-    return time.perf_counter() - start
-
-
-#: The published graph that carries a synthetic partner graph's triples where only
-#: published graphs are visible (Kringloop's /sparql): the interpretations graph.
-HOST_GRAPH = "https://w3id.org/kringloop/id/graaf/interpretaties-2021-2022"
-
-
-def bundled_files() -> list[tuple[str | None, Path]]:
-    return [(str(source.iri), path) for source, path in iter_bundled_files()]
-
-
-# --- rdflib -------------------------------------------------------------------------------
-
-
-class RdflibEngine:
-    """An rdflib Dataset in this process; each query runs in a forked child with a deadline."""
-
-    name = "rdflib"
-
-    def __init__(self) -> None:
-        self.dataset = Dataset(default_union=True)
-
-    def load(self, files: Sequence[tuple[str | None, Path]]) -> float:
-        start = time.perf_counter()
-        for graph, path in files:
-            with path.open("rb") as source:
-                if graph is None:
-                    self.dataset.parse(source, format="nquads")
-                else:
-                    fmt = "turtle" if path.suffix == ".ttl" else "nt"
-                    self.dataset.graph(URIRef(graph)).parse(source, format=fmt)
-        return time.perf_counter() - start
-
-    def run(self, text: str, repetitions: int, timeout_s: float) -> tuple[list[float], str | None]:
-        """Wall seconds per repetition (evaluate + serialise JSON); error text if any."""
-        context = multiprocessing.get_context("fork")
-        receiver, sender = context.Pipe(duplex=False)
-        child = context.Process(
-            target=_rdflib_child, args=(self.dataset, text, repetitions, sender), daemon=True
-        )
-        child.start()
-        sender.close()
-        timings: list[float] = []
-        error: str | None = None
-        deadline = time.monotonic() + timeout_s
-        while len(timings) < repetitions and error is None:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or not receiver.poll(remaining):
-                error = f"timeout after {timeout_s:.0f} s"
-                break
-            try:
-                message = receiver.recv()
-            except EOFError:
-                error = "rdflib child died"
-                break
-            if isinstance(message, str):
-                error = message
-            else:
-                timings.append(float(message))
-        if child.is_alive():
-            child.kill()
-        child.join()
-        receiver.close()
-        return timings, error
-
-
-def _rdflib_child(
-    dataset: Dataset,
-    text: str,
-    repetitions: int,
-    sender: multiprocessing.connection.Connection,
-) -> None:
-    try:
-        prepared = prepareQuery(text)
-        for _ in range(repetitions):
-            start = time.perf_counter()
-            result = dataset.query(prepared)
-            result.serialize(format="json")
-            sender.send(time.perf_counter() - start)
-    except Exception as error:  # report any rdflib failure to the parent as text
-        sender.send(f"rdflib error: {type(error).__name__}: {error}")
-    finally:
-        sender.close()
-        os._exit(0)
-
-
-# --- Kringloop ----------------------------------------------------------------------------
-
-
-class KringloopService:
-    """The real ``kringloop serve`` as a subprocess, on a temporary data directory."""
-
-    name = "kringloop"
-
-    def __init__(
-        self, files: Sequence[tuple[str | None, Path]] = (), kringloop: str | None = None
-    ) -> None:
-        self.binary = (
-            kringloop or shutil.which("kringloop") or str(Path(sys.executable).parent / "kringloop")
-        )
-        self.files = list(files)
-        self.preloaded = False
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.process: subprocess.Popen[bytes] | None = None
-        self.tempdir = tempfile.TemporaryDirectory(prefix="kringloop-bench-")
-        self.startup_s = 0.0
-        self.log_path = Path(self.tempdir.name) / "serve.log"
-
-    @property
-    def query_url(self) -> str:
-        return f"{self.base}/sparql"
-
-    def client(self) -> HttpClient:
-        """Kringloop chooses the dataset itself (the published graphs)."""
-        return HttpClient(self.query_url)
-
-    def command(self) -> list[str]:
-        return [
-            self.binary,
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(self.port),
-            "--data-dir",
-            str(self.data_dir),
-            *(["--no-load-bundled"] if self.preloaded else []),
-        ]
-
-    def preload(self) -> float:
-        """Bulk-load the files into the managed engine's store before start.
-
-        ``kringloop serve`` has no option to load an extra graph, and its ``/sparql``
-        shows only the published (bundled) graphs. So the bench puts every file where the
-        managed Oxigraph keeps its store (``{data_dir}/oxigraph``), the partner triples in
-        the published graph :data:`HOST_GRAPH`, and starts Kringloop with
-        ``--no-load-bundled``. The on-disk bare engine is loaded the same way, so both
-        hold the same store and get the same request.
-        """
-        self.preloaded = True
-        return bulk_load(self.data_dir / "oxigraph", self.files)
-
-    @property
-    def data_dir(self) -> Path:
-        return Path(self.tempdir.name) / "data"
-
-    def start(self, deadline_s: float = 600.0) -> None:
-        log = self.log_path.open("wb")
-        start = time.perf_counter()
-        self.process = subprocess.Popen(self.command(), stdout=log, stderr=subprocess.STDOUT)
-        try:
-            wait_for(self.query_url, deadline_s, self.process)
-        except RuntimeError as error:
-            raise RuntimeError(f"{error}\n{self.log_tail()}") from error
-        finally:
-            log.close()
-        self.startup_s = time.perf_counter() - start
-
-    def log_tail(self, lines: int = 20) -> str:
-        try:
-            text = self.log_path.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            return ""
-        return "\n".join(text.splitlines()[-lines:])
-
-    def stop(self) -> None:
-        if self.process is not None:
-            _stop(self.process)
-            self.process = None
-        self.tempdir.cleanup()
+def oxigraph_version() -> str:
+    done = subprocess.run(
+        [oxigraph_binary(), "--version"], capture_output=True, text=True, check=False
+    )
+    return done.stdout.strip().removeprefix("oxigraph ") or "unknown"

@@ -2,8 +2,11 @@
 
 A partner graph holds a partner's own agenda: activities with a label, a theme, a
 column, sometimes a grouping, the partners they name, a source reference, and curated
-interpretations (R-strategy, provincial role, goal) recorded the way ``docs/model.md``
-prescribes (a ``kl:Interpretatie`` per activity and aspect plus the direct triple).
+interpretations (R-strategy, provincial role, goal, life-cycle phase) recorded the way
+``docs/model.md`` prescribes and the bundled interpretations do (a ``kl:Interpretatie``
+per activity and aspect, sometimes "none applies", plus the direct triples), typed as
+the bundled data is (``prov:Entity`` beside the Kringloop class, ``prov:Agent`` beside
+``org:Organization``).
 
 Concepts (themes, groupings, columns, R-strategies, roles, goals) are the real ones of
 the bundled vocabularies, so the curated views join partner data with the bundled
@@ -27,6 +30,7 @@ from pathlib import Path
 from rdflib import RDF, Dataset, URIRef
 from rdflib.namespace import SKOS
 
+from bench.words import OBJECTS, ORG_KINDS, ORG_NAMES, PLACES, VERBS
 from kringloop.graphs import load_bundled_dataset
 from kringloop.vocab import GRAPH, ID, KL
 
@@ -42,51 +46,11 @@ DCT_IS_PART_OF = "http://purl.org/dc/terms/isPartOf"
 DCT_TITLE = "http://purl.org/dc/terms/title"
 PROV_ATTRIBUTED = "http://www.w3.org/ns/prov#wasAttributedTo"
 PROV_GENERATED = "http://www.w3.org/ns/prov#generatedAtTime"
+PROV_DERIVED = "http://www.w3.org/ns/prov#wasDerivedFrom"
+PROV_ENTITY = "http://www.w3.org/ns/prov#Entity"
+PROV_AGENT = "http://www.w3.org/ns/prov#Agent"
 ORG_ORGANIZATION = "http://www.w3.org/ns/org#Organization"
 XSD = "http://www.w3.org/2001/XMLSchema#"
-
-#: Words to build Dutch-looking activity labels from (synthetic, not from the source).
-_VERBS = (
-    "Verkennen",
-    "Stimuleren",
-    "Ondersteunen",
-    "Ontwikkelen",
-    "Opzetten",
-    "Uitbreiden",
-    "Onderzoeken",
-    "Faciliteren",
-    "Versnellen",
-    "Borgen",
-)
-_OBJECTS = (
-    "circulair inkopen",
-    "hergebruik van bouwmaterialen",
-    "biobased bouwen",
-    "een grondstoffenpaspoort",
-    "de reparatie-economie",
-    "circulaire bedrijventerreinen",
-    "hoogwaardige recycling",
-    "textielinzameling",
-    "voedselverspilling tegengaan",
-    "een materialenbank",
-    "circulaire infrastructuur",
-    "deelmobiliteit",
-    "kennisdeling tussen gemeenten",
-    "circulair ontwerpen",
-    "secundaire bouwstoffen",
-)
-_PLACES = (
-    "in de regio",
-    "met partners",
-    "in het landelijk gebied",
-    "in de binnensteden",
-    "in de provinciale organisatie",
-    "langs de Utrechtse Heuvelrug",
-    "in de Foodvalley",
-    "bij het MKB",
-)
-_ORG_KINDS = ("Gemeente", "Waterschap", "Woningcorporatie", "Coöperatie", "Stichting", "Bedrijf")
-_ORG_NAMES = ("Noord", "Zuid", "Oost", "West", "Midden", "Rivier", "Heuvel", "Polder", "Veen")
 
 #: (class, minted type segment) of the concepts an activity refers to.
 _CONCEPT_CLASSES: dict[str, tuple[URIRef, str]] = {
@@ -96,6 +60,7 @@ _CONCEPT_CLASSES: dict[str, tuple[URIRef, str]] = {
     "r-strategie": (KL.RStrategie, "r-strategie"),
     "rol": (KL.ProvincialeRol, "rol"),
     "doel": (KL.Doel, "doel"),
+    "levenscyclusfase": (KL.Levenscyclusfase, "levenscyclusfase"),
 }
 
 
@@ -202,13 +167,14 @@ class PartnerGraphGenerator:
             (_iri(edition), _iri(RDF_TYPE), _iri(str(KL.Agendaeditie))),
             (_iri(edition), _iri(DCT_TITLE), _literal(f"Partneragenda {self.label}", lang="nl")),
             (_iri(curator), _iri(RDF_TYPE), _iri(ORG_ORGANIZATION)),
+            (_iri(curator), _iri(RDF_TYPE), _iri(PROV_AGENT)),
             (_iri(curator), _iri(SKOS_PREF_LABEL), _literal("Redactie partner", lang="nl")),
         ]
         head += self._minted_concepts()
         yield from head
         emitted += len(head)
-        # About 40 triples per activity; a partner organisation per ~8 activities.
-        activities = max(1, target // 40)
+        # About 60 triples per activity; a partner organisation per ~8 activities.
+        activities = max(1, target // 60)
         organisations = [self._organisation(ref, i) for i in range(1, max(8, activities // 8) + 1)]
         themes = self.concepts.by_kind["thema"]
         theme_weights = [1.0 / (rank + 1) for rank in range(len(themes))]
@@ -245,11 +211,12 @@ class PartnerGraphGenerator:
     def _organisation(self, ref: str, number: int) -> tuple[str, list[Triple]]:
         iri = str(ID[f"organisatie/{ref}-org-{number}"])
         name = (
-            f"{self.random.choice(_ORG_KINDS)} {self.random.choice(_ORG_NAMES)}"
-            f"-{self.random.choice(_ORG_NAMES).lower()} {number}"
+            f"{self.random.choice(ORG_KINDS)} {self.random.choice(ORG_NAMES)}"
+            f"-{self.random.choice(ORG_NAMES).lower()} {number}"
         )
         return iri, [
             (_iri(iri), _iri(RDF_TYPE), _iri(ORG_ORGANIZATION)),
+            (_iri(iri), _iri(RDF_TYPE), _iri(PROV_AGENT)),
             (_iri(iri), _iri(SKOS_PREF_LABEL), _literal(name, lang="nl")),
             (_iri(iri), _iri(RDFS_LABEL), _literal(name, lang="nl")),
         ]
@@ -281,10 +248,11 @@ class PartnerGraphGenerator:
         kinds = self.concepts.by_kind
         activity_ref = f"{ref}-activiteit-{number}"
         activity = _iri(str(ID[f"activiteit/{activity_ref}"]))
-        label = f"{rng.choice(_VERBS)} {rng.choice(_OBJECTS)} {rng.choice(_PLACES)}"
+        label = f"{rng.choice(VERBS)} {rng.choice(OBJECTS)} {rng.choice(PLACES)}"
         column = self._column(rng.random() < 0.6)
         out: list[Triple] = [
             (activity, _iri(RDF_TYPE), _iri(str(KL.Activiteit))),
+            (activity, _iri(RDF_TYPE), _iri(PROV_ENTITY)),
             (activity, _iri(RDFS_LABEL), _literal(label, lang="nl")),
             (activity, _iri(DCT_IS_PART_OF), _iri(edition)),
             (activity, _iri(str(KL.thema)), _iri(theme)),
@@ -300,6 +268,7 @@ class PartnerGraphGenerator:
         out += [
             (activity, _iri(str(KL.bron)), source),
             (source, _iri(RDF_TYPE), _iri(str(KL.Bronverwijzing))),
+            (source, _iri(RDF_TYPE), _iri(PROV_ENTITY)),
             (source, _iri(str(KL.document)), _iri(edition)),
             (source, _iri(str(KL.regelVan)), _literal(str(line), datatype=f"{XSD}positiveInteger")),
             (
@@ -308,20 +277,23 @@ class PartnerGraphGenerator:
                 _literal(str(line + rng.randint(0, 3)), datatype=f"{XSD}positiveInteger"),
             ),
         ]
-        for aspect, prop, kind, most in (
-            ("r-strategie", KL.rStrategie, "r-strategie", 2),
-            ("rol", KL.rol, "rol", 2),
-            ("doel", KL.doel, "doel", 3),
+        # As in the bundled interpretations: every aspect has a record; for some the
+        # editors found that none applies (then the record has no value).
+        for aspect, prop, kind, most, none_share in (
+            ("r-strategie", KL.rStrategie, "r-strategie", 2, 0.4),
+            ("rol", KL.rol, "rol", 2, 0.0),
+            ("doel", KL.doel, "doel", 3, 0.4),
+            ("levenscyclusfase", KL.levenscyclusfase, "levenscyclusfase", 2, 0.4),
         ):
-            values = sorted(
-                set(rng.sample(kinds[kind], k=min(len(kinds[kind]), rng.randint(1, most))))
-            )
             record = _iri(str(ID[f"interpretatie/{activity_ref}-{aspect}"]))
             out += [
                 (record, _iri(RDF_TYPE), _iri(str(KL.Interpretatie))),
+                (record, _iri(RDF_TYPE), _iri(PROV_ENTITY)),
                 (record, _iri(str(KL.betreft)), activity),
                 (record, _iri(str(KL.aspect)), _iri(str(prop))),
                 (record, _iri(str(KL.toelichting)), _literal(f"Synthetisch: {aspect}", lang="nl")),
+                (record, _iri(str(KL.toelichting)), _literal(f"Synthetic: {aspect}", lang="en")),
+                (record, _iri(PROV_DERIVED), source),
                 (record, _iri(PROV_ATTRIBUTED), _iri(curator)),
                 (
                     record,
@@ -329,7 +301,17 @@ class PartnerGraphGenerator:
                     _literal("2021-06-01T00:00:00Z", datatype=f"{XSD}dateTime"),
                 ),
             ]
-            for value in values:
+            if rng.random() < none_share:
+                out.append(
+                    (
+                        record,
+                        _iri(str(KL.nietVanToepassing)),
+                        _literal("true", datatype=f"{XSD}boolean"),
+                    )
+                )
+                continue
+            count = min(len(kinds[kind]), rng.randint(1, most))
+            for value in sorted(set(rng.sample(kinds[kind], k=count))):
                 out.append((record, _iri(str(KL.waarde)), _iri(value)))
                 out.append((activity, _iri(str(prop)), _iri(value)))
         return out

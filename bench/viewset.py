@@ -18,6 +18,12 @@ import yaml
 DEFAULT_DIR = Path(__file__).resolve().parent.parent / "queries"
 
 _WHERE_OPEN = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
+_FORM = re.compile(r"\b(SELECT|CONSTRUCT|ASK|DESCRIBE)\b", re.IGNORECASE)
+_ENDS_WITH_LIMIT = re.compile(r"\b(LIMIT|OFFSET)\s+\d+\s*(\b(LIMIT|OFFSET)\s+\d+\s*)?$", re.I)
+#: A comment: ``#`` outside an IRI or a string, to the end of the line (good enough for
+#: the trusted view files: they keep ``#`` out of their strings).
+_COMMENT = re.compile(r"(?<![<\w])#.*$")
+_IRI_OR_STRING = re.compile(r"<[^<>\s]*>|\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'")
 _IRI_OK = re.compile(r"^[^<>\"{}|^`\\\s]+$")
 
 
@@ -30,12 +36,50 @@ class Param:
 
 
 @dataclass(frozen=True)
+class BenchQuery:
+    """What the bench sends: the query text and the media type it asks for."""
+
+    text: str
+    accept: str
+
+
+@dataclass(frozen=True)
 class View:
     name: str
     path: Path
     text: str
     title: str
     params: tuple[Param, ...] = field(default=())
+
+    @property
+    def form(self) -> str:
+        """``SELECT``, ``CONSTRUCT``, ``ASK`` or ``DESCRIBE``: the first query keyword."""
+        body = _IRI_OR_STRING.sub(" ", _strip_comments(self.text))
+        match = _FORM.search(body)
+        if match is None:
+            raise ValueError(f"{self.name}: no SELECT, CONSTRUCT, ASK or DESCRIBE")
+        return match.group(1).upper()
+
+    @property
+    def accept(self) -> str:
+        """The media type a bench asks for: SPARQL JSON results, or N-Triples for graphs."""
+        if self.form in ("CONSTRUCT", "DESCRIBE"):
+            return "application/n-triples"
+        return "application/sparql-results+json"
+
+    def bench_query(self, values: dict[str, str], cap: int) -> BenchQuery:
+        return BenchQuery(self.bench_text(values, cap), self.accept)
+
+    def bench_text(self, values: dict[str, str], cap: int) -> str:
+        """The query the bench sends every engine: bound, and with ``LIMIT cap`` at the end.
+
+        Kringloop answers at most ``cap`` rows; with the limit in the query every engine
+        computes and sends the same (complete) answer.
+        """
+        text = self.bind(values).rstrip()
+        if self.form == "ASK" or _ENDS_WITH_LIMIT.search(_strip_comments(text)):
+            return text
+        return f"{text}\nLIMIT {cap}\n"
 
     def bind(self, values: dict[str, str]) -> str:
         """The query with a ``VALUES`` block for each given parameter (IRIs only)."""
@@ -51,6 +95,10 @@ class View:
             raise ValueError(f"{self.name}: no WHERE {{ to bind parameters in")
         block = "\n  " + "\n  ".join(rows)
         return self.text[: match.end()] + block + self.text[match.end() :]
+
+
+def _strip_comments(text: str) -> str:
+    return "\n".join(_COMMENT.sub("", line) for line in text.splitlines()).rstrip()
 
 
 def parse_header(text: str) -> dict[str, Any]:

@@ -87,7 +87,7 @@ def test_activities_have_the_agenda_shape(partner: Graph, concepts: Concepts) ->
     themes = set(concepts.by_kind["thema"])
     columns = set(concepts.by_kind["kolom"])
     activities = set(graph.subjects(RDF.type, KL.Activiteit))
-    assert len(activities) >= 30
+    assert len(activities) >= 25
     for activity in activities:
         assert {str(t) for t in graph.objects(activity, KL.thema)} <= themes
         assert len(set(graph.objects(activity, KL.thema))) == 1
@@ -107,15 +107,37 @@ def test_interpretations_are_recorded_beside_their_direct_triples(partner: Graph
     graph = partner
     records = set(graph.subjects(RDF.type, KL.Interpretatie))
     assert records
+    not_applicable = 0
     for record in records:
         activity = graph.value(record, KL.betreft)
         aspect = graph.value(record, KL.aspect)
-        assert aspect in (KL.rStrategie, KL.rol, KL.doel)
+        assert aspect in (KL.rStrategie, KL.rol, KL.doel, KL.levenscyclusfase)
         assert graph.value(record, URIRef(f"{PROV}wasAttributedTo")) is not None
-        assert graph.value(record, KL.toelichting).language == "nl"
+        assert graph.value(record, URIRef(f"{PROV}wasDerivedFrom")) == graph.value(
+            activity, KL.bron
+        )
+        assert {t.language for t in graph.objects(record, KL.toelichting)} == {"nl", "en"}
         values = set(graph.objects(record, KL.waarde))
-        assert values
+        if graph.value(record, KL.nietVanToepassing) == Literal(True):
+            not_applicable += 1
+            assert not values
+        else:
+            assert values
         assert values == set(graph.objects(activity, aspect))
+    assert 0 < not_applicable < len(records)
+
+
+def test_nodes_are_typed_as_in_the_bundled_data(partner: Graph) -> None:
+    """The views select partners as prov:Agent, as the bundled data types them."""
+    for klass, also in (
+        (KL.Activiteit, URIRef(f"{PROV}Entity")),
+        (KL.Bronverwijzing, URIRef(f"{PROV}Entity")),
+        (KL.Interpretatie, URIRef(f"{PROV}Entity")),
+        (URIRef("http://www.w3.org/ns/org#Organization"), URIRef(f"{PROV}Agent")),
+    ):
+        nodes = set(partner.subjects(RDF.type, klass))
+        assert nodes, klass
+        assert all((node, RDF.type, also) in partner for node in nodes), klass
 
 
 def test_generation_is_deterministic(
