@@ -201,12 +201,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "slowest_s": hammer.slowest,
         },
     }
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "recovery.json").write_text(json.dumps(result, indent=2), encoding="utf-8")
-    markdown = render(result)
-    if args.doc is not None:
-        report.update_doc(args.doc, markdown, block="recovery")
-    print(markdown)
+    report.publish(result, args.out, "recovery", render(result), args.doc, block="recovery")
     return 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -353,10 +354,20 @@ def update_doc(path: Path, generated: str, block: str = "run") -> None:
     path.write_text(text, encoding="utf-8")
 
 
+def publish(
+    result: dict[str, Any], out: Path, name: str, markdown: str, doc: Path | None, block: str
+) -> None:
+    """Keep a measurement: ``out/NAME.json``, the ``block`` of ``doc`` (if given), stdout."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"{name}.json").write_text(json.dumps(result, indent=2), encoding="utf-8")
+    if doc is not None:
+        update_doc(doc, markdown, block=block)
+    print(markdown)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Render a ``results.json`` again (``python -m bench.report RESULTS [--doc FILE]``)."""
     import argparse
-    import json
 
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("results", type=Path)

@@ -179,12 +179,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             for kind, runs in seconds.items()
         },
     }
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "startup.json").write_text(json.dumps(result, indent=2), encoding="utf-8")
-    markdown = render(result)
-    if args.doc is not None:
-        report.update_doc(args.doc, markdown, block="startup")
-    print(markdown)
+    report.publish(result, args.out, "startup", render(result), args.doc, block="startup")
     return 0
 
 

@@ -150,12 +150,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "exit_codes": [code for _, code in commands],
         "phases": measured,
     }
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "validation.json").write_text(json.dumps(result, indent=2), encoding="utf-8")
-    markdown = render(result)
-    if args.doc is not None:
-        report.update_doc(args.doc, markdown, block="validation")
-    print(markdown)
+    report.publish(result, args.out, "validation", render(result), args.doc, block="validation")
     return 0
 
 
