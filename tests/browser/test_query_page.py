@@ -13,8 +13,8 @@ import requests
 from rdflib import Graph
 
 from kringloop import create_app
-from kringloop.examples import load_examples
 from kringloop.settings import Settings
+from kringloop.views import load_views
 from kringloop.web.query_page import default_query
 from tests.browser.browserkit import RESULT_CAP, Tab
 from tests.service.servicekit import Service
@@ -128,7 +128,7 @@ def test_query_in_the_url_fills_the_text_area(open_tab: OpenTab) -> None:
 
 
 def test_examples_are_listed_with_title_and_description(open_tab: OpenTab) -> None:
-    examples = load_examples()
+    examples = load_views()
     assert examples, "queries/ has curated queries"
     tab = open_tab()
     links = tab.page.locator("#examples a[data-example]")
@@ -138,7 +138,7 @@ def test_examples_are_listed_with_title_and_description(open_tab: OpenTab) -> No
 
 
 def test_picking_an_example_fills_the_text_area_and_runs(open_tab: OpenTab, site: Service) -> None:
-    example = load_examples()[0]
+    example = load_views()[0]
     tab = open_tab()
     tab.page.click(f"#examples a[data-example='{example.name}']")
     assert tab.page.input_value("#query") == example.text
@@ -151,13 +151,13 @@ def test_picking_an_example_fills_the_text_area_and_runs(open_tab: OpenTab, site
 
 
 def test_example_link_works_without_javascript(open_tab: OpenTab) -> None:
-    example = load_examples()[-1]
+    example = load_views()[-1]
     tab = open_tab(f"/query?example={example.name}", javascript=False)
     assert tab.page.input_value("#query") == example.text
 
 
 def test_example_with_a_parameter_says_so(open_tab: OpenTab) -> None:
-    with_params = [example for example in load_examples() if example.params]
+    with_params = [example for example in load_views() if example.params]
     if not with_params:
         pytest.fail("queries/ has no curated query with params to show")
     example = with_params[0]

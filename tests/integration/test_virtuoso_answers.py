@@ -14,7 +14,7 @@ import pytest
 from enginekit import at_engine, ground, ntriples, parse_ntriples, solutions
 from second_engine import Virtuoso
 
-from kringloop.examples import Example, load_examples
+from kringloop.views import View, load_views
 from tests.service.servicekit import PUBLISHED, Service, http
 
 pytestmark = pytest.mark.slow
@@ -45,7 +45,7 @@ def views() -> list[object]:
             if example.name in VIEWS_THAT_DIFFER
             else [],
         )
-        for example in load_examples()
+        for example in load_views()
     ]
 
 
@@ -70,7 +70,7 @@ def comparable(rows: list[dict[str, str]]) -> list[dict[str, str]]:
 
 @pytest.mark.parametrize("example", views())
 def test_curated_views_agree_with_oxigraph(
-    virtuoso: Virtuoso, on_virtuoso: Service, managed: Service, example: Example
+    virtuoso: Virtuoso, on_virtuoso: Service, managed: Service, example: View
 ) -> None:
     """Each view run without parameters, SELECT as SPARQL JSON, CONSTRUCT as N-Triples."""
     dataset = {"default-graph-uri": PUBLISHED, "named-graph-uri": PUBLISHED}

@@ -1,4 +1,4 @@
-"""The curated queries as examples (``kringloop.examples``): the real files and broken ones."""
+"""The curated queries as examples (``kringloop.views``): the real files and broken ones."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from rdflib.plugins.sparql import prepareQuery
 
 from kringloop.errors import ConfigurationError
-from kringloop.examples import load_example, load_examples
+from kringloop.views import load_view, load_views
 
 GOOD = """\
 #+ title: Activiteiten per thema
@@ -32,7 +32,7 @@ def write(folder: Path, name: str, text: str) -> Path:
 
 def test_every_curated_query_is_an_example(root: Path) -> None:
     files = sorted((root / "queries").glob("*.rq"))
-    examples = load_examples()
+    examples = load_views()
     assert [example.name for example in examples] == [path.stem for path in files]
     for example, path in zip(examples, files, strict=True):
         assert example.title
@@ -42,7 +42,7 @@ def test_every_curated_query_is_an_example(root: Path) -> None:
 
 
 def test_header_and_query_are_read(tmp_path: Path) -> None:
-    example = load_example(write(tmp_path, "per-thema.rq", GOOD))
+    example = load_view(write(tmp_path, "per-thema.rq", GOOD))
     assert example.name == "per-thema"
     assert example.title == "Activiteiten per thema"
     assert example.title_en == "Activities per theme"
@@ -58,7 +58,7 @@ def test_header_and_query_are_read(tmp_path: Path) -> None:
 
 
 def test_english_falls_back_to_dutch(tmp_path: Path) -> None:
-    example = load_example(write(tmp_path, "per-thema.rq", GOOD))
+    example = load_view(write(tmp_path, "per-thema.rq", GOOD))
     assert example.title_in("en") == ("Activities per theme", "en")
     assert example.title_in("nl") == ("Activiteiten per thema", "nl")
     assert example.description_in("en") == ("Hoeveel activiteiten elk thema heeft.", "nl")
@@ -68,12 +68,12 @@ def test_examples_are_sorted_by_name(tmp_path: Path) -> None:
     write(tmp_path, "b-tweede.rq", GOOD)
     write(tmp_path, "a-eerste.rq", GOOD)
     write(tmp_path, "notities.txt", "not a query")
-    assert [example.name for example in load_examples(tmp_path)] == ["a-eerste", "b-tweede"]
+    assert [example.name for example in load_views(tmp_path)] == ["a-eerste", "b-tweede"]
 
 
 def test_missing_directory_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigurationError, match="does not exist"):
-        load_examples(tmp_path / "nergens")
+        load_views(tmp_path / "nergens")
 
 
 @pytest.mark.parametrize(
@@ -112,15 +112,15 @@ def test_missing_directory_is_an_error(tmp_path: Path) -> None:
 def test_broken_header_names_the_file(tmp_path: Path, text: str, reason: str) -> None:
     path = write(tmp_path, "kapot.rq", text)
     with pytest.raises(ConfigurationError, match=rf"^kapot\.rq: .*{reason}"):
-        load_example(path)
+        load_view(path)
     with pytest.raises(ConfigurationError, match=r"^kapot\.rq: "):
-        load_examples(tmp_path)
+        load_views(tmp_path)
 
 
 def test_bad_file_name_and_encoding_name_the_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigurationError, match=r"^Hoofd Letters\.rq: the file name"):
-        load_example(write(tmp_path, "Hoofd Letters.rq", GOOD))
+        load_view(write(tmp_path, "Hoofd Letters.rq", GOOD))
     latin = tmp_path / "latijn.rq"
     latin.write_bytes("#+ title: café\nASK {}\n".encode("latin-1"))
     with pytest.raises(ConfigurationError, match=r"^latijn\.rq: not valid UTF-8"):
-        load_example(latin)
+        load_view(latin)

@@ -14,8 +14,8 @@ from flask import Blueprint, Response, current_app, render_template, request, ur
 from flask.blueprints import BlueprintSetupState
 
 from kringloop.errors import BadRequestError, NotFoundError, QueryTooLargeError
-from kringloop.examples import Example, load_examples
 from kringloop.formats import Kind, by_name
+from kringloop.views import View, load_views
 from kringloop.vocab import PREFIXES
 from kringloop.web.pages import choose_language, html_response, page_context
 from kringloop.web.state import services
@@ -107,7 +107,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "goto_error": "Go to the error",
         "unreachable": "The service could not be reached: {reason}",
         "empty_query": "The query is empty.",
-        "example_loaded": "Example loaded: {title}",
+        "example_loaded": "View loaded: {title}",
         "downloads": "Download",
         "downloads_hint": "The answer to this query as a file:",
         "download_failed": "The download failed: {reason}",
@@ -156,11 +156,11 @@ def default_query(language: str) -> str:
 def _load_examples(state: BlueprintSetupState) -> None:
     """Read ``queries/*.rq`` once, when the app is made: a broken header stops the start."""
     if EXAMPLES_KEY not in state.app.extensions:
-        state.app.extensions[EXAMPLES_KEY] = load_examples()
+        state.app.extensions[EXAMPLES_KEY] = load_views()
 
 
-def examples() -> tuple[Example, ...]:
-    return cast(tuple[Example, ...], current_app.extensions[EXAMPLES_KEY])
+def examples() -> tuple[View, ...]:
+    return cast(tuple[View, ...], current_app.extensions[EXAMPLES_KEY])
 
 
 @blueprint.get("/query")
@@ -214,7 +214,7 @@ def _initial_query(language: str) -> str:
     return default_query(language)
 
 
-def _example_context(example: Example, language: str) -> dict[str, Any]:
+def _example_context(example: View, language: str) -> dict[str, Any]:
     title, title_language = example.title_in(language)
     description, description_language = example.description_in(language)
     return {
