@@ -36,7 +36,6 @@ def count_of(tab: Tab, facet: str, name: str) -> int:
 def test_certain_soil_water_activities_with_water_boards(
     open_tab: OpenTab,
     site: Service,
-    tmp_path_factory: pytest.TempPathFactory,
     javascript: bool,
 ) -> None:
     tab = open_tab("/", javascript=javascript)
@@ -101,9 +100,7 @@ def test_certain_soil_water_activities_with_water_boards(
     tab.assert_clean()
 
 
-def test_home_page_and_browser_in_english(
-    open_tab: OpenTab, tmp_path_factory: pytest.TempPathFactory
-) -> None:
+def test_home_page_and_browser_in_english(open_tab: OpenTab) -> None:
     tab = open_tab("/?lang=en", locale="en-GB")
     page = tab.page
     assert page.get_by_role("link", name="Views", exact=True).count() >= 1

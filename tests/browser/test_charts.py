@@ -17,7 +17,7 @@ OpenTab = Callable[..., Tab]
 WATERPARTNERS = "https://w3id.org/kringloop/id/partnergroep/waterpartners"
 
 
-def save_screenshot(tab: Tab, factory: pytest.TempPathFactory, name: str) -> None:
+def save_screenshot(tab: Tab, name: str) -> None:
     shots = screenshot_dir()
     tab.page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
 
@@ -39,7 +39,7 @@ def assert_chart_beside_table(tab: Tab) -> None:
 
 @pytest.mark.parametrize("locale", ["nl-NL", "en-GB"])
 def test_the_r_ladder_bar_chart_beside_its_table(
-    open_tab: OpenTab, site: Service, tmp_path_factory: pytest.TempPathFactory, locale: str
+    open_tab: OpenTab, site: Service, locale: str
 ) -> None:
     tab = open_tab("/views/r-ladder-dekking", locale=locale)
     page = tab.page
@@ -60,13 +60,11 @@ def test_the_r_ladder_bar_chart_beside_its_table(
     # The hatched pattern is really painted: the pattern element is in the drawn SVG.
     assert page.locator("#chart pattern#bar-hatch").count() == 1
 
-    save_screenshot(tab, tmp_path_factory, f"chart-r-ladder-{locale}")
+    save_screenshot(tab, f"chart-r-ladder-{locale}")
     tab.assert_clean()
 
 
-def test_a_heatmap_beside_its_table(
-    open_tab: OpenTab, site: Service, tmp_path_factory: pytest.TempPathFactory
-) -> None:
+def test_a_heatmap_beside_its_table(open_tab: OpenTab, site: Service) -> None:
     tab = open_tab("/views/thema-doel-matrix")
     page = tab.page
     page.wait_for_selector("#chart svg")
@@ -75,13 +73,11 @@ def test_a_heatmap_beside_its_table(
     values = page.locator("#chart .heatmap-value").all_text_contents()
     assert len(values) == len(rows) == 30
     assert sum(int(value) for value in values) == sum(int(r["activiteiten"]["value"]) for r in rows)
-    save_screenshot(tab, tmp_path_factory, "chart-thema-doel-matrix")
+    save_screenshot(tab, "chart-thema-doel-matrix")
     tab.assert_clean()
 
 
-def test_narrow_the_network_to_one_partner_with_the_form(
-    open_tab: OpenTab, tmp_path_factory: pytest.TempPathFactory
-) -> None:
+def test_narrow_the_network_to_one_partner_with_the_form(open_tab: OpenTab) -> None:
     tab = open_tab("/views/partnernetwerk", javascript=False)
     page = tab.page
     page.select_option("#param-partner", WATERPARTNERS)
@@ -94,5 +90,5 @@ def test_narrow_the_network_to_one_partner_with_the_form(
     assert page.locator("#chart .node[data-kind='theme']").count() >= 1
     link = page.locator("#chart-svg").get_attribute("href") or ""
     assert "partner=" in link and link.startswith("/views/partnernetwerk.svg")
-    save_screenshot(tab, tmp_path_factory, "chart-partnernetwerk-waterpartners")
+    save_screenshot(tab, "chart-partnernetwerk-waterpartners")
     tab.assert_clean()

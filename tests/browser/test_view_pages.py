@@ -22,7 +22,6 @@ OpenTab = Callable[..., Tab]
 def test_choose_a_theme_and_column_and_see_its_activities(
     open_tab: OpenTab,
     site: Service,
-    tmp_path_factory: pytest.TempPathFactory,
     javascript: bool,
 ) -> None:
     tab = open_tab("/views", javascript=javascript)
