@@ -1,0 +1,1 @@
+"""The store of named-graph versions that partners and the administrator write."""

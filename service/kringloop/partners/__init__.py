@@ -1,0 +1,1 @@
+"""Partners: the registry of who owns which graph, and their tokens."""
