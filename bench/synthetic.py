@@ -15,13 +15,22 @@ do not (yet) hold is replaced by a few minted ``bench-`` concepts and reported.
 
 Output is deterministic for a given seed and size: the same bytes on every run.
 
+With ``--partner REF`` the graph is one that partner could upload through the gate: its
+subjects are minted in the partner namespace ``{ID}partner/{ref}/{type}/{slug}``, it goes
+in the partner's graph ``{GRAPH}partner-{ref}``, and it follows the partner profile of
+``docs/model.md`` ("Partner data"): no agenda edition, no ``kl:bron`` into the agenda; the
+activities cite the partner's own (synthetic) work plan with ``dcterms:source``. It
+conforms to ``shapes/`` with the ontology, vocabularies and agenda as context.
+
     python -m bench.synthetic --sizes 10k,100k,1M
+    python -m bench.synthetic --sizes 100k --partner bench
 """
 
 from __future__ import annotations
 
 import argparse
 import random
+import re
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -39,11 +48,17 @@ DEFAULT_SEED = 20211
 
 SIZES: dict[str, int] = {"10k": 10_000, "100k": 100_000, "1M": 1_000_000}
 
+#: A partner reference (docs/model.md, "Partner data").
+PARTNER_REF = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
 RDF_TYPE = str(RDF.type)
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 SKOS_PREF_LABEL = str(SKOS.prefLabel)
 DCT_IS_PART_OF = "http://purl.org/dc/terms/isPartOf"
 DCT_TITLE = "http://purl.org/dc/terms/title"
+DCT_SOURCE = "http://purl.org/dc/terms/source"
+FOAF_DOCUMENT = "http://xmlns.com/foaf/0.1/Document"
+FOAF_PAGE = "http://xmlns.com/foaf/0.1/page"
 PROV_ATTRIBUTED = "http://www.w3.org/ns/prov#wasAttributedTo"
 PROV_GENERATED = "http://www.w3.org/ns/prov#generatedAtTime"
 PROV_DERIVED = "http://www.w3.org/ns/prov#wasDerivedFrom"
@@ -126,8 +141,25 @@ def size_label(triples: int) -> str:
     return str(triples)
 
 
-def graph_iri(label: str) -> str:
+def graph_iri(label: str, partner: str | None = None) -> str:
+    """The bench graph of a size; with ``partner``, that partner's own graph."""
+    if partner is not None:
+        return str(GRAPH[f"partner-{check_partner_ref(partner)}"])
     return str(GRAPH[f"bench-partner-{label.lower()}"])
+
+
+def check_partner_ref(ref: str) -> str:
+    if not PARTNER_REF.match(ref):
+        raise ValueError(
+            f"not a partner reference: {ref!r} (lowercase letters, digits and single '-', "
+            "e.g. cirkelregio-utrecht)"
+        )
+    return ref
+
+
+def partner_namespace(ref: str) -> str:
+    """Where a partner's subjects live: ``{ID}partner/{ref}/``."""
+    return str(ID[f"partner/{check_partner_ref(ref)}/"])
 
 
 def _iri(value: str) -> str:
@@ -149,27 +181,74 @@ Triple = tuple[str, str, str]
 
 
 class PartnerGraphGenerator:
-    """Yields the triples of one synthetic partner graph, in N-Triples term syntax."""
+    """Yields the triples of one synthetic partner graph, in N-Triples term syntax.
 
-    def __init__(self, concepts: Concepts, label: str, seed: int = DEFAULT_SEED) -> None:
+    ``partner`` (a partner reference) mints every subject in that partner's namespace and
+    follows the partner profile; without it the output is the agenda-shaped bench graph.
+    """
+
+    def __init__(
+        self,
+        concepts: Concepts,
+        label: str,
+        seed: int = DEFAULT_SEED,
+        *,
+        partner: str | None = None,
+    ) -> None:
         self.concepts = concepts
         self.label = label.lower()
         self.random = random.Random(f"{seed}-{self.label}")
+        self.namespace = partner_namespace(partner) if partner is not None else None
+        if self.namespace is not None and concepts.minted:
+            raise ValueError(
+                "a partner graph uses the vocabularies' own concepts; these classes have none: "
+                + ", ".join(concepts.minted)
+            )
+
+    def _mint(self, segment: str, ref: str) -> str:
+        """``{ID}{segment}/{ref}``, or ``{ID}partner/{partner}/{segment}/{ref}``."""
+        if self.namespace is not None:
+            return f"{self.namespace}{segment}/{ref}"
+        return str(ID[f"{segment}/{ref}"])
 
     def triples(self, target: int) -> Iterator[Triple]:
         """Triples until at least ``target`` are out, ending on a whole activity."""
         rng = self.random
-        ref = f"bench-{self.label}"
-        edition = str(ID[f"agenda/{ref}"])
-        curator = str(ID[f"organisatie/{ref}-redactie"])
+        if self.namespace is None:
+            ref = f"bench-{self.label}"
+            edition = str(ID[f"agenda/{ref}"])
+            curator = str(ID[f"organisatie/{ref}-redactie"])
+            head: list[Triple] = [
+                (_iri(edition), _iri(RDF_TYPE), _iri(str(KL.Agendaeditie))),
+                (
+                    _iri(edition),
+                    _iri(DCT_TITLE),
+                    _literal(f"Partneragenda {self.label}", lang="nl"),
+                ),
+                (_iri(curator), _iri(RDF_TYPE), _iri(ORG_ORGANIZATION)),
+                (_iri(curator), _iri(RDF_TYPE), _iri(PROV_AGENT)),
+                (_iri(curator), _iri(SKOS_PREF_LABEL), _literal("Redactie partner", lang="nl")),
+            ]
+        else:
+            # Partner profile: the partner's own work plan instead of an agenda edition.
+            ref = self.label
+            edition = self._mint("document", f"werkplan-{self.label}")
+            curator = self._mint("organisatie", "redactie")
+            head = [
+                (_iri(edition), _iri(RDF_TYPE), _iri(FOAF_DOCUMENT)),
+                (_iri(edition), _iri(RDF_TYPE), _iri(PROV_ENTITY)),
+                (_iri(edition), _iri(DCT_TITLE), _literal(f"Werkplan {self.label}", lang="nl")),
+                (
+                    _iri(edition),
+                    _iri(FOAF_PAGE),
+                    _iri(f"https://www.example.org/werkplan-{self.label}"),
+                ),
+                (_iri(curator), _iri(RDF_TYPE), _iri(ORG_ORGANIZATION)),
+                (_iri(curator), _iri(RDF_TYPE), _iri(PROV_AGENT)),
+                (_iri(curator), _iri(SKOS_PREF_LABEL), _literal("Redactie partner", lang="nl")),
+                (_iri(curator), _iri(RDFS_LABEL), _literal("Redactie partner", lang="nl")),
+            ]
         emitted = 0
-        head: list[Triple] = [
-            (_iri(edition), _iri(RDF_TYPE), _iri(str(KL.Agendaeditie))),
-            (_iri(edition), _iri(DCT_TITLE), _literal(f"Partneragenda {self.label}", lang="nl")),
-            (_iri(curator), _iri(RDF_TYPE), _iri(ORG_ORGANIZATION)),
-            (_iri(curator), _iri(RDF_TYPE), _iri(PROV_AGENT)),
-            (_iri(curator), _iri(SKOS_PREF_LABEL), _literal("Redactie partner", lang="nl")),
-        ]
         head += self._minted_concepts()
         yield from head
         emitted += len(head)
@@ -209,7 +288,7 @@ class PartnerGraphGenerator:
         return out
 
     def _organisation(self, ref: str, number: int) -> tuple[str, list[Triple]]:
-        iri = str(ID[f"organisatie/{ref}-org-{number}"])
+        iri = self._mint("organisatie", f"{ref}-org-{number}")
         name = (
             f"{self.random.choice(ORG_KINDS)} {self.random.choice(ORG_NAMES)}"
             f"-{self.random.choice(ORG_NAMES).lower()} {number}"
@@ -247,14 +326,17 @@ class PartnerGraphGenerator:
         rng = self.random
         kinds = self.concepts.by_kind
         activity_ref = f"{ref}-activiteit-{number}"
-        activity = _iri(str(ID[f"activiteit/{activity_ref}"]))
+        activity = _iri(self._mint("activiteit", activity_ref))
         label = f"{rng.choice(VERBS)} {rng.choice(OBJECTS)} {rng.choice(PLACES)}"
         column = self._column(rng.random() < 0.6)
         out: list[Triple] = [
             (activity, _iri(RDF_TYPE), _iri(str(KL.Activiteit))),
             (activity, _iri(RDF_TYPE), _iri(PROV_ENTITY)),
             (activity, _iri(RDFS_LABEL), _literal(label, lang="nl")),
-            (activity, _iri(DCT_IS_PART_OF), _iri(edition)),
+        ]
+        if self.namespace is None:
+            out.append((activity, _iri(DCT_IS_PART_OF), _iri(edition)))
+        out += [
             (activity, _iri(str(KL.thema)), _iri(theme)),
             (activity, _iri(str(KL.kolom)), _iri(column)),
         ]
@@ -263,20 +345,12 @@ class PartnerGraphGenerator:
             out.append((activity, _iri(str(KL.groepering)), _iri(rng.choice(groupings))))
         for idx in partner_idx:
             out.append((activity, _iri(str(KL.partner)), _iri(organisations[idx][0])))
-        source = _iri(str(ID[f"bron/{activity_ref}"]))
-        line = rng.randint(1, 5000)
-        out += [
-            (activity, _iri(str(KL.bron)), source),
-            (source, _iri(RDF_TYPE), _iri(str(KL.Bronverwijzing))),
-            (source, _iri(RDF_TYPE), _iri(PROV_ENTITY)),
-            (source, _iri(str(KL.document)), _iri(edition)),
-            (source, _iri(str(KL.regelVan)), _literal(str(line), datatype=f"{XSD}positiveInteger")),
-            (
-                source,
-                _iri(str(KL.regelTot)),
-                _literal(str(line + rng.randint(0, 3)), datatype=f"{XSD}positiveInteger"),
-            ),
-        ]
+        if self.namespace is None:
+            source = _iri(str(ID[f"bron/{activity_ref}"]))
+            out += self._source_reference(activity, source, edition)
+        else:
+            source = _iri(edition)
+            out.append((activity, _iri(DCT_SOURCE), source))
         # As in the bundled interpretations: every aspect has a record; for some the
         # editors found that none applies (then the record has no value).
         for aspect, prop, kind, most, none_share in (
@@ -285,7 +359,7 @@ class PartnerGraphGenerator:
             ("doel", KL.doel, "doel", 3, 0.4),
             ("levenscyclusfase", KL.levenscyclusfase, "levenscyclusfase", 2, 0.4),
         ):
-            record = _iri(str(ID[f"interpretatie/{activity_ref}-{aspect}"]))
+            record = _iri(self._mint("interpretatie", f"{activity_ref}-{aspect}"))
             out += [
                 (record, _iri(RDF_TYPE), _iri(str(KL.Interpretatie))),
                 (record, _iri(RDF_TYPE), _iri(PROV_ENTITY)),
@@ -316,6 +390,23 @@ class PartnerGraphGenerator:
                 out.append((activity, _iri(str(prop)), _iri(value)))
         return out
 
+    def _source_reference(self, activity: str, source: str, edition: str) -> list[Triple]:
+        """The agenda-style ``kl:bron`` of the default (non-partner) graph."""
+        rng = self.random
+        line = rng.randint(1, 5000)
+        return [
+            (activity, _iri(str(KL.bron)), source),
+            (source, _iri(RDF_TYPE), _iri(str(KL.Bronverwijzing))),
+            (source, _iri(RDF_TYPE), _iri(PROV_ENTITY)),
+            (source, _iri(str(KL.document)), _iri(edition)),
+            (source, _iri(str(KL.regelVan)), _literal(str(line), datatype=f"{XSD}positiveInteger")),
+            (
+                source,
+                _iri(str(KL.regelTot)),
+                _literal(str(line + rng.randint(0, 3)), datatype=f"{XSD}positiveInteger"),
+            ),
+        ]
+
 
 @dataclass(frozen=True)
 class GeneratedGraph:
@@ -332,14 +423,20 @@ def write_partner_graph(
     *,
     concepts: Concepts | None = None,
     seed: int = DEFAULT_SEED,
+    partner: str | None = None,
 ) -> GeneratedGraph:
-    """Write one partner graph of about ``triples`` triples as N-Quads and N-Triples."""
+    """Write one partner graph of about ``triples`` triples as N-Quads and N-Triples.
+
+    With ``partner`` (a partner reference) the graph follows the partner profile, its
+    subjects are in that partner's namespace and its files are ``partner-{ref}-{size}.*``.
+    """
     label = size_label(triples)
-    iri = graph_iri(label)
+    iri = graph_iri(label, partner)
+    stem = f"bench-partner-{label.lower()}" if partner is None else f"partner-{partner}-{label}"
+    generator = PartnerGraphGenerator(concepts or Concepts.bundled(), label, seed, partner=partner)
     out_dir.mkdir(parents=True, exist_ok=True)
-    nquads = out_dir / f"bench-partner-{label.lower()}.nq"
-    ntriples = out_dir / f"bench-partner-{label.lower()}.nt"
-    generator = PartnerGraphGenerator(concepts or Concepts.bundled(), label, seed)
+    nquads = out_dir / f"{stem.lower()}.nq"
+    ntriples = out_dir / f"{stem.lower()}.nt"
     count = 0
     graph_term = _iri(iri)
     with nquads.open("w", encoding="utf-8") as nq, ntriples.open("w", encoding="utf-8") as nt:
@@ -355,9 +452,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--sizes", default="10k,100k,1M", help="comma-separated, e.g. 10k,100k")
     parser.add_argument("--out", type=Path, default=OUT_DIR)
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument(
+        "--partner",
+        metavar="REF",
+        help="mint the subjects in this partner's namespace (partner profile, e.g. bench)",
+    )
     args = parser.parse_args(argv)
     try:
         sizes = [parse_size(s) for s in args.sizes.split(",") if s.strip()]
+        if args.partner is not None:
+            check_partner_ref(args.partner)
     except ValueError as error:
         print(f"bench.synthetic: {error}", file=sys.stderr)
         return 2
@@ -365,7 +469,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if concepts.minted:
         print(f"note: minted bench concepts for {', '.join(concepts.minted)}", file=sys.stderr)
     for size in sizes:
-        made = write_partner_graph(size, args.out, concepts=concepts, seed=args.seed)
+        made = write_partner_graph(
+            size, args.out, concepts=concepts, seed=args.seed, partner=args.partner
+        )
         print(f"{made.label}: {made.triples} triples -> {made.nquads}")
     return 0
 
