@@ -11,8 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from rdflib import Dataset, URIRef
+from rdflib import Dataset, Graph, URIRef
 from servicekit import PUBLISHED, Service, start_external, start_managed, start_oxigraph
+
+from kringloop.graphstore.provenance import PROVENANCE_GRAPH
+from kringloop.partners.registry import REGISTRY_GRAPH, Registry
+from kringloop.services import SYSTEM_GRAPHS
 
 
 @pytest.fixture(scope="session")
@@ -48,6 +52,21 @@ def service(request: pytest.FixtureRequest) -> Service:
 
 
 @pytest.fixture(scope="session")
-def graph_sizes(bundled: Dataset) -> dict[str, int]:
-    """Triples per bundled graph, as rdflib counts the same files."""
-    return {iri: len(bundled.graph(URIRef(iri))) for iri in PUBLISHED}
+def graph_sizes(bundled: Dataset, tmp_path_factory: pytest.TempPathFactory) -> dict[str, int]:
+    """Triples per published graph of a fresh instance: the bundled graphs as rdflib counts
+    their files, the registry graph of an empty registry, and no provenance yet."""
+    sizes = {iri: len(bundled.graph(URIRef(iri))) for iri in PUBLISHED if iri not in SYSTEM_GRAPHS}
+    sizes[REGISTRY_GRAPH] = len(empty_registry_graph(tmp_path_factory))
+    sizes[PROVENANCE_GRAPH] = 0
+    return sizes
+
+
+@pytest.fixture(scope="session")
+def registry_graph(tmp_path_factory: pytest.TempPathFactory) -> Graph:
+    """The registry graph a fresh instance publishes (no partners yet)."""
+    return empty_registry_graph(tmp_path_factory)
+
+
+def empty_registry_graph(tmp_path_factory: pytest.TempPathFactory) -> Graph:
+    empty = Registry.open(tmp_path_factory.mktemp("empty-registry"))
+    return Graph().parse(data=empty.public_graph(), format="nt")

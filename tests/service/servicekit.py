@@ -14,11 +14,12 @@ from typing import Any
 
 import requests
 
-from kringloop.graphs import BUNDLED
+from kringloop.services import SYSTEM_GRAPHS, bundled_graphs
 from kringloop.store.managed import find_binary
 
 START_TIMEOUT = 30.0
-PUBLISHED = [str(source.iri) for source in BUNDLED]
+#: What a fresh instance publishes: the bundled graphs, then the registry and provenance.
+PUBLISHED = [*bundled_graphs(), *SYSTEM_GRAPHS]
 
 
 def free_port() -> int:
@@ -151,6 +152,8 @@ def start_external(directory: Path, engine: Service, *arguments: str) -> Service
     return start_kringloop(
         directory,
         "external",
+        "--data-dir",
+        str(directory / "var"),
         "--engine-query-url",
         f"{engine.url}/query",
         "--engine-update-url",

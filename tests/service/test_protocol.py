@@ -251,12 +251,12 @@ def test_select_terms_survive_the_engine_format(service: Service) -> None:
 
 
 def test_default_graph_is_the_union_of_the_published_graphs(
-    service: Service, bundled: Dataset
+    service: Service, bundled: Dataset, registry_graph: Graph
 ) -> None:
     union = {
         triple
-        for iri in PUBLISHED
-        for triple in bundled.graph(URIRef(iri))
+        for triples in [*(bundled.graph(URIRef(iri)) for iri in PUBLISHED), registry_graph]
+        for triple in triples
         if not any(term.__class__.__name__ == "BNode" for term in triple)
     }
     rows = service.select(

@@ -23,8 +23,17 @@ from xml.sax import SAXParseException
 import pyoxigraph
 from rdflib import Dataset, Graph, URIRef
 
-from kringloop.errors import EXIT_NONCONFORMING, EXIT_OK, RdfSyntaxError
+from kringloop.errors import (
+    EXIT_NONCONFORMING,
+    EXIT_OK,
+    BadRequestError,
+    KringloopError,
+    RdfSyntaxError,
+)
 from kringloop.graphs import BUNDLED, ONTOLOGY
+from kringloop.graphstore.gate import validate_contents
+from kringloop.shaclreport import ValidationReport
+from kringloop.upload import parse_upload
 from kringloop.validation import load_shapes, validate
 
 #: File suffix -> (rdflib format, Oxigraph format, holds quads).
@@ -63,13 +72,27 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--shapes", type=Path, help="a shapes file or folder (default: the project's shapes/)"
     )
+    parser.add_argument(
+        "--context",
+        action="store_true",
+        help=(
+            "check PATHS the way an upload is checked (POST /validate, PUT /graph-store): "
+            "with the ontology, vocabularies and agenda as context, only the files' own "
+            "subjects, with the upload's size and safety limits"
+        ),
+    )
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    shapes = _read_shapes(args.shapes) if args.shapes else load_shapes()
-    data = read_rdf_files(args.paths) if args.paths else load_bundled_data()
-    report = validate(data, shapes=shapes)
+    if args.context:
+        if not args.paths or args.shapes:
+            raise BadRequestError("--context checks the given PATHS with the project's shapes")
+        report = validate_as_upload(args.paths)
+    else:
+        shapes = _read_shapes(args.shapes) if args.shapes else load_shapes()
+        data = read_rdf_files(args.paths) if args.paths else load_bundled_data()
+        report = validate(data, shapes=shapes)
     if args.format == "turtle":
         sys.stdout.write(report.to_turtle())
     elif args.format == "json":
@@ -77,6 +100,27 @@ def run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(report.to_text(args.lang))
     return EXIT_OK if report.conforms else EXIT_NONCONFORMING
+
+
+def validate_as_upload(paths: Sequence[Path]) -> ValidationReport:
+    """The upload check of ``POST /validate`` on files (their format from the suffix)."""
+    contents: dict[str, list[pyoxigraph.Triple]] = {}
+    for path in paths:
+        suffix = path.suffix.lower()
+        if suffix not in FORMATS:
+            raise RdfSyntaxError(f"{path}: unknown RDF format (suffix {suffix or 'missing'})")
+        try:
+            body = path.read_bytes()
+        except OSError as error:
+            raise RdfSyntaxError(f"{path}: cannot read: {error.strerror}") from None
+        try:
+            parsed = parse_upload(body, FORMATS[suffix][1].media_type)
+        except KringloopError as error:
+            raise type(error)(f"{path}: {error.detail}") from None
+        contents[str(path)] = list(parsed.default)
+        for graph, triples in parsed.named.items():
+            contents.setdefault(graph, []).extend(triples)
+    return validate_contents(contents)
 
 
 def load_bundled_data(root: Path | None = None) -> Dataset:

@@ -159,6 +159,19 @@ class EngineClient:
                 f"the engine did not store graph <{graph_iri}> (HTTP {response.status}): {text}"
             )
 
+    def delete_graph(self, graph_iri: str, timeout: float) -> None:
+        """Remove one named graph (Graph Store HTTP Protocol DELETE); absent is fine."""
+        if not self.endpoints.graph_store_url:
+            raise EngineError("no graph store URL is configured for the engine")
+        url = _with_query(self.endpoints.graph_store_url, "graph=" + quote(graph_iri, safe=""))
+        deadline = time.monotonic() + timeout
+        connection, response = self._send("DELETE", url, b"", {}, deadline)
+        text = self._error_text(connection, response, deadline)
+        if response.status not in (200, 202, 204, 404):
+            raise EngineError(
+                f"the engine did not delete graph <{graph_iri}> (HTTP {response.status}): {text}"
+            )
+
     # -- reachability ------------------------------------------------------------------
 
     def reachable(self, timeout: float = 0.5) -> bool:

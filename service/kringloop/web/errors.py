@@ -45,7 +45,9 @@ def _kringloop_error(error: KringloopError) -> Response:
         log_extra["error"] = error.title
         if "reason" in error.extra:
             log_extra["reason"] = error.extra["reason"]
-    return problem_response(error.problem())
+    body = error.problem()
+    headers = body.pop("headers", None)
+    return problem_response(body, headers if isinstance(headers, dict) else None)
 
 
 def _http_error(error: HTTPException) -> Response:

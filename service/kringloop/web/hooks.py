@@ -26,6 +26,7 @@ def _start() -> None:
     given = request.headers.get(REQUEST_ID_HEADER, "")
     g.request_id = given if _VALID_ID.match(given) else uuid.uuid4().hex
     g.log_extra = {}
+    services().refresh()  # registry or graphs changed by another process: a stat, no more
 
 
 def _finish(response: Response) -> Response:
