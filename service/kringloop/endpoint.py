@@ -91,12 +91,15 @@ class PublicEndpoint:
         published_graphs: Iterable[str],
         *,
         metrics: Metrics | None = None,
-        allowed_services: Iterable[str] = (),
+        allowed_services: Callable[[], Iterable[str]] | None = None,
     ) -> None:
+        """``allowed_services``: called for every query, it gives the endpoints ``SERVICE``
+        may name (the registered partner endpoints), so a registry change applies without
+        a restart; without it, no ``SERVICE`` is allowed."""
         self.settings = settings
         self.client = client
         self.published_graphs = tuple(published_graphs)
-        self.allowed_services = frozenset(allowed_services)
+        self.allowed_services: Callable[[], Iterable[str]] = allowed_services or tuple
         self.metrics = metrics or Metrics()
         self.gate = Gate(settings.probation)
         self.crashes = CrashRecord()
@@ -108,7 +111,7 @@ class PublicEndpoint:
             vetted = vet_query(
                 request.query,
                 published_graphs=self.published_graphs,
-                allowed_services=self.allowed_services,
+                allowed_services=self.allowed_services(),
                 max_bytes=self.settings.max_query_bytes,
                 max_depth=self.settings.max_query_depth,
                 predeclared_prefixes={},
@@ -176,11 +179,14 @@ class PublicEndpoint:
 
     # -- trusted queries (counts for the service description and health) ---------------
 
-    def graph_counts(self, timeout: float = 5.0) -> dict[str, int]:
-        """Triples per published graph (0 for a graph the engine does not hold)."""
+    def graph_counts(
+        self, timeout: float = 5.0, graphs: Iterable[str] | None = None
+    ) -> dict[str, int]:
+        """Triples per published graph, or per graph of ``graphs`` (0 if the engine has none)."""
         query = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
-        dataset = engine_query_dataset(self.published_graphs, self.published_graphs)
-        counts = dict.fromkeys(self.published_graphs, 0)
+        counted = self.published_graphs if graphs is None else tuple(graphs)
+        dataset = engine_query_dataset(counted, counted)
+        counts = dict.fromkeys(counted, 0)
         for solution in self._trusted_select(query, dataset, timeout):
             graph, number = solution.get("g"), solution.get("n")
             if isinstance(graph, ox.NamedNode) and isinstance(number, ox.Literal):

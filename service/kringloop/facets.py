@@ -16,6 +16,12 @@ facet count); the counts change as filters combine.
 The partner facet also offers partner groups (``kl:Partnergroep``, e.g. "waterschappen"):
 a group matches activities that name the group or an organisation that is a member of
 it (``?group foaf:member ?org`` or ``?org org:memberOf ?group``).
+
+The source facet (``bron``) is not a property of the activity: it is the publisher of the
+published graph that states the activity (``GRAPH ?g { ?a a kl:Activiteit }`` and, in the
+partner registry graph, ``?g dcterms:publisher ?bron``): the province for the bundled
+graphs, a partner's organisation for the graphs partners publish here. It is offered
+only when the activities have more than one source (:attr:`Catalogue.several_sources`).
 """
 
 from __future__ import annotations
@@ -24,14 +30,18 @@ import json
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from kringloop.endpoint import PublicEndpoint, QueryRequest
 from kringloop.errors import BadRequestError, EngineError
+from kringloop.partners.model import PARTNERS_GRAPH
 from kringloop.vocab import PREFIXES
 
 KL = PREFIXES["kl"]
 PARTNERGROUP = KL + "Partnergroep"
+#: The facet of the activity's source (the publisher of its graph).
+SOURCE = "bron"
 
 
 @dataclass(frozen=True)
@@ -44,12 +54,15 @@ class Facet:
     label_en: str
     #: True: the values come from the editors' interpretations, not the document.
     interpretation: bool = False
+    #: True: the values are the publishers of the activity's graphs, not a property's.
+    source: bool = False
 
     def label(self, language: str) -> str:
         return self.label_en if language == "en" else self.label_nl
 
 
 FACETS: tuple[Facet, ...] = (
+    Facet(SOURCE, PREFIXES["dcterms"] + "publisher", "Bron", "Source", source=True),
     Facet("thema", KL + "thema", "Thema", "Theme"),
     Facet("kolom", KL + "kolom", "Kolom", "Column"),
     Facet("partner", KL + "partner", "Partner", "Partner"),
@@ -91,6 +104,11 @@ class Catalogue:
         if value in own:
             return True
         return facet == "partner" and bool(own & self.groups.get(value, frozenset()))
+
+    @cached_property
+    def several_sources(self) -> bool:
+        """True when the activities come from more than one source (publisher)."""
+        return len(self.valid_values(SOURCE)) > 1
 
     def valid_values(self, facet: str) -> set[str]:
         values = {value for activity in self.activities for value in activity.values[facet]}
@@ -158,6 +176,8 @@ def select(
 
     results = []
     for facet in FACETS:
+        if facet.source and not catalogue.several_sources:
+            continue
         others = [activity for activity in pool if matches(activity, skip=facet.name)]
         selected = chosen.get(facet.name, set())
         candidates = {v for activity in others for v in activity.values[facet.name]} | selected
@@ -180,7 +200,7 @@ def select(
 # -- reading the catalogue from the engine ---------------------------------------------------
 
 _PROLOGUE = "".join(f"PREFIX {prefix}: <{iri}>\n" for prefix, iri in PREFIXES.items())
-_PROPERTIES = " ".join(f"<{facet.property}>" for facet in FACETS)
+_PROPERTIES = " ".join(f"<{facet.property}>" for facet in FACETS if not facet.source)
 VALUES_QUERY = (
     _PROLOGUE + "SELECT ?a ?p ?v WHERE {\n  ?a a kl:Activiteit .\n"
     f"  VALUES ?p {{ {_PROPERTIES} }}\n  ?a ?p ?v .\n  FILTER(ISIRI(?v))\n}}\nORDER BY ?a ?p ?v\n"
@@ -188,6 +208,7 @@ VALUES_QUERY = (
 LABELS_QUERY = (
     _PROLOGUE + "SELECT DISTINCT ?x ?label WHERE {\n"
     "  { ?x a kl:Activiteit } UNION { ?x a kl:Partnergroep } UNION\n"
+    f"  {{ GRAPH <{PARTNERS_GRAPH}> {{ ?g dcterms:publisher ?x }} }} UNION\n"
     f"  {{ ?a a kl:Activiteit . VALUES ?p {{ {_PROPERTIES} }} ?a ?p ?x }}\n"
     "  ?x skos:prefLabel|rdfs:label ?label .\n"
     "}\nORDER BY ?x ?label\n"
@@ -196,6 +217,12 @@ GROUPS_QUERY = (
     _PROLOGUE + "SELECT DISTINCT ?group ?member WHERE {\n  ?group a kl:Partnergroep .\n"
     "  OPTIONAL { { ?group foaf:member ?member } UNION { ?member org:memberOf ?group } }\n"
     "}\nORDER BY ?group ?member\n"
+)
+SOURCES_QUERY = (
+    _PROLOGUE + "SELECT DISTINCT ?a ?v WHERE {\n  ?a a kl:Activiteit .\n"
+    "  GRAPH ?g { ?a a kl:Activiteit }\n"
+    f"  GRAPH <{PARTNERS_GRAPH}> {{ ?g dcterms:publisher ?v }}\n  FILTER(ISIRI(?v))\n}}\n"
+    "ORDER BY ?a ?v\n"
 )
 TEXTS_QUERY = (
     _PROLOGUE + "SELECT DISTINCT ?a ?text WHERE {\n  ?a a kl:Activiteit .\n"
@@ -226,10 +253,13 @@ def fetch_rows(endpoint: PublicEndpoint, query: str) -> list[dict[str, Any]]:
 def load_catalogue(endpoint: PublicEndpoint) -> Catalogue:
     """The catalogue as the engine holds it now."""
     values: dict[str, dict[str, set[str]]] = {}
-    by_property = {facet.property: facet.name for facet in FACETS}
+    by_property = {facet.property: facet.name for facet in FACETS if not facet.source}
     for row in fetch_rows(endpoint, VALUES_QUERY):
         activity = values.setdefault(row["a"]["value"], {name: set() for name in FACET_NAMES})
         activity[by_property[row["p"]["value"]]].add(row["v"]["value"])
+    for row in fetch_rows(endpoint, SOURCES_QUERY):
+        activity = values.setdefault(row["a"]["value"], {name: set() for name in FACET_NAMES})
+        activity[SOURCE].add(row["v"]["value"])
     texts: dict[str, list[str]] = {}
     for row in fetch_rows(endpoint, TEXTS_QUERY):
         texts.setdefault(row["a"]["value"], []).append(row["text"]["value"])

@@ -12,6 +12,8 @@ the raw text and the unescaped one, and refuses what either reveals.
 Refused: any update operation (``LOAD``, ``INSERT`` ...); ``FROM``/``FROM NAMED`` naming
 anything but a published graph; ``SERVICE`` to anything but an allowed endpoint
 (``SERVICE ?var`` always); text over the size limit; nesting deeper than the limit.
+What a ``SERVICE``, ``FROM`` or ``LOAD`` target may be is decided in
+:mod:`kringloop.vetting_targets`.
 
 Engine extensions never reach the engine either (Virtuoso runs them): the non-SPARQL
 keywords ``DEFINE`` and ``OPTION`` and prefixed names whose prefix the query does not
@@ -26,15 +28,29 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import NamedTuple
-from urllib.parse import urljoin
 
-from kringloop.errors import (
-    QueryRefusedError,
-    QuerySyntaxError,
-    QueryTooLargeError,
-    ReadOnlyEndpointError,
+from kringloop.errors import QueryRefusedError, QuerySyntaxError, QueryTooLargeError
+from kringloop.vetting_targets import (
+    Token,
+    check_service,
+    graph_target,
+    position,
+    refuse_update,
+    resolve,
+    unescape_codepoints,
 )
+
+__all__ = [
+    "Dataset",
+    "Token",
+    "VettedQuery",
+    "position",
+    "resolve_dataset",
+    "tokenize",
+    "unescape_codepoints",
+    "vet_dataset",
+    "vet_query",
+]
 
 #: Words that only occur in SPARQL Update requests.
 UPDATE_KEYWORDS = frozenset(
@@ -75,15 +91,6 @@ _TOKEN = re.compile(
     ),
     re.DOTALL,
 )
-_ESCAPE = re.compile(_UCHAR)
-_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
-_LOCAL_ESCAPE = re.compile(r"\\(.)")
-
-
-class Token(NamedTuple):
-    kind: str
-    text: str
-    offset: int
 
 
 @dataclass(frozen=True)
@@ -126,23 +133,6 @@ def tokenize(text: str, *, strict: bool = True) -> Iterator[Token]:
                 column=column,
             )
         yield Token(kind, match.group(), match.start())
-
-
-def position(text: str, offset: int) -> tuple[int, int]:
-    """1-based line and column of ``offset``."""
-    line = text.count("\n", 0, offset) + 1
-    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
-    return line, column
-
-
-def unescape_codepoints(text: str) -> str:
-    """Apply ``\\uXXXX`` and ``\\UXXXXXXXX`` escapes, as SPARQL does before parsing."""
-
-    def replace(match: re.Match[str]) -> str:
-        value = int(match.group()[2:], 16)
-        return chr(value) if value <= 0x10FFFF else match.group()
-
-    return _ESCAPE.sub(replace, text)
 
 
 def vet_query(
@@ -265,7 +255,7 @@ def _vet_reading(
         elif kind == "word":
             word = token.text.upper()
             if word in UPDATE_KEYWORDS:
-                _refuse_update(text, token, word)
+                refuse_update(text, token, word)
             elif word in EXTENSION_KEYWORDS:
                 line, column = position(text, token.offset)
                 raise QuerySyntaxError(
@@ -281,29 +271,18 @@ def _vet_reading(
                 index = _declare_prefix(text, tokens, index, prefixes, base)
             elif word == "BASE" and index + 1 < len(tokens) and tokens[index + 1].kind == "iri":
                 _check_scheme(text, tokens[index + 1])
-                base = _resolve(tokens[index + 1], prefixes, base)
+                base = resolve(tokens[index + 1], prefixes, base)
                 index += 1
             elif word == "SERVICE":
-                _check_service(text, tokens, index, prefixes, base, services)
+                check_service(text, tokens, index, prefixes, base, services)
             elif word == "FROM":
                 named = index + 1 < len(tokens) and tokens[index + 1].text.upper() == "NAMED"
                 target_index = index + 2 if named else index + 1
-                iri = _graph_target(text, tokens, target_index, prefixes, base, graphs)
+                iri = graph_target(text, tokens, target_index, prefixes, base, graphs)
                 (from_named if named else from_graphs).append(iri)
                 index = target_index
         index += 1
     return VettedQuery(form, tuple(from_graphs), tuple(from_named), deepest)
-
-
-def _refuse_update(text: str, token: Token, word: str) -> None:
-    line, column = position(text, token.offset)
-    raise ReadOnlyEndpointError(
-        f"{word} at line {line}, column {column}: this endpoint is read-only and runs "
-        "no SPARQL Update (LOAD included)",
-        reason="update",
-        line=line,
-        column=column,
-    )
 
 
 def _declare_prefix(
@@ -317,7 +296,7 @@ def _declare_prefix(
     ):
         _check_scheme(text, tokens[index + 2])
         name = tokens[index + 1].text[:-1]
-        prefixes[name] = _resolve(tokens[index + 2], prefixes, base) or ""
+        prefixes[name] = resolve(tokens[index + 2], prefixes, base) or ""
         return index + 2
     return index
 
@@ -352,82 +331,3 @@ def _check_scheme(text: str, token: Token) -> None:
         line=line,
         column=column,
     )
-
-
-def _check_service(
-    text: str,
-    tokens: list[Token],
-    index: int,
-    prefixes: dict[str, str],
-    base: str | None,
-    services: frozenset[str],
-) -> None:
-    line, column = position(text, tokens[index].offset)
-    target_index = index + 1
-    if target_index < len(tokens) and tokens[target_index].text.upper() == "SILENT":
-        target_index += 1
-    target = tokens[target_index] if target_index < len(tokens) else None
-    if target is None or target.kind not in ("iri", "pname"):
-        shown = target.text if target is not None else "nothing"
-        raise QueryRefusedError(
-            f"SERVICE {shown} at line {line}, column {column}: only registered partner "
-            "endpoints, named by IRI, may be queried with SERVICE",
-            reason="service",
-            line=line,
-            column=column,
-        )
-    iri = _resolve(target, prefixes, base)
-    if iri is None or iri not in services:
-        shown = f"<{iri}>" if iri else target.text
-        raise QueryRefusedError(
-            f"SERVICE {shown} at line {line}, column {column} is not a registered partner "
-            "endpoint; this endpoint does not query it",
-            reason="service",
-            iri=iri or target.text,
-            line=line,
-            column=column,
-        )
-
-
-def _graph_target(
-    text: str,
-    tokens: list[Token],
-    index: int,
-    prefixes: dict[str, str],
-    base: str | None,
-    graphs: frozenset[str],
-) -> str:
-    keyword = tokens[index - 1]
-    line, column = position(text, keyword.offset)
-    target = tokens[index] if index < len(tokens) else None
-    iri = _resolve(target, prefixes, base) if target is not None else None
-    if iri is None or iri not in graphs:
-        shown = f"<{iri}>" if iri else (target.text if target is not None else "nothing")
-        raise QueryRefusedError(
-            f"FROM {shown} at line {line}, column {column} is not a published graph of this "
-            "endpoint; FROM and FROM NAMED may only name published graphs",
-            reason="from",
-            iri=iri or shown,
-            line=line,
-            column=column,
-            published=sorted(graphs),
-        )
-    return iri
-
-
-def _resolve(token: Token, prefixes: dict[str, str], base: str | None) -> str | None:
-    """The absolute IRI an IRI token or prefixed name stands for; None if unknowable."""
-    if token.kind == "iri":
-        iri = unescape_codepoints(token.text[1:-1])
-    elif token.kind == "pname":
-        prefix, _, local = token.text.partition(":")
-        if prefix not in prefixes or not prefixes[prefix]:
-            return None
-        iri = prefixes[prefix] + _LOCAL_ESCAPE.sub(r"\1", local)
-    else:
-        return None
-    if _SCHEME.match(iri):
-        return iri
-    if base is not None and _SCHEME.match(base):
-        return urljoin(base, iri)
-    return None

@@ -87,11 +87,27 @@ def _csv_operation(view: View) -> dict[str, Any]:
                     "=, +, - or @ is prefixed with ' so spreadsheets never run it."
                 ),
                 "content": {"text/csv": {"schema": {"type": "string"}}},
+                **(_missing_header() if view.federated else {}),
             },
             "400": _PROBLEM,
             "404": _PROBLEM,
             "503": _PROBLEM,
         },
+    }
+
+
+def _missing_header() -> dict[str, Any]:
+    """A federated view's CSV names the partners it left out in a header."""
+    return {
+        "headers": {
+            "Kringloop-Missing-Partners": {
+                "description": (
+                    "The partner endpoints left out of the answer, as ref=reason pairs "
+                    "separated by '; ' (reason: down, slow, refused or invalid); empty if none."
+                ),
+                "schema": {"type": "string"},
+            }
+        }
     }
 
 
@@ -223,6 +239,25 @@ def _components() -> dict[str, Any]:
                 },
             },
             "kringloop": {"$ref": "#/components/schemas/Paging"},
+            "missing": {
+                "type": "array",
+                "description": (
+                    "Federated views only: the partner endpoints left out of the answer "
+                    "(every row names its source in the column bron)."
+                ),
+                "items": {"$ref": "#/components/schemas/MissingPartner"},
+            },
+        },
+    }
+    missing = {
+        "type": "object",
+        "required": ["partner", "label", "endpoint", "reason", "detail"],
+        "properties": {
+            "partner": {"type": "string"},
+            "label": {"type": "string"},
+            "endpoint": {"type": "string"},
+            "reason": {"type": "string", "enum": ["down", "slow", "refused", "invalid"]},
+            "detail": {"type": "string"},
         },
     }
     problem = {
@@ -239,7 +274,13 @@ def _components() -> dict[str, Any]:
         },
     }
     return {
-        "schemas": {"Term": term, "Paging": paging, "ViewResults": results, "Problem": problem},
+        "schemas": {
+            "Term": term,
+            "Paging": paging,
+            "ViewResults": results,
+            "MissingPartner": missing,
+            "Problem": problem,
+        },
         "responses": {
             "Problem": {
                 "description": "An error, as RFC 9457 problem details (naming the parameter).",

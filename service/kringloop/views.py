@@ -12,6 +12,7 @@ holding YAML (the format is documented in ``docs/views.md``)::
     #+ tags: [agenda]
     #+ checks:
     #+   - {params: {thema: "https://..."}, min_rows: 10}
+    #+ federated: yes     # also ask every registered partner endpoint (kringloop.federation)
 
 The file name (without ``.rq``) is the view's name and URL segment. Everything is
 checked when the views are loaded: the header's keys and types, each parameter's
@@ -39,7 +40,17 @@ HEADER_MARK = "#+"
 #: Languages a title or description may be given in; the first is the default.
 LANGUAGES = ("nl", "en")
 KNOWN_KEYS = frozenset(
-    {"title", "title_en", "description", "description_en", "params", "tags", "chart", "checks"}
+    {
+        "title",
+        "title_en",
+        "description",
+        "description_en",
+        "params",
+        "tags",
+        "chart",
+        "checks",
+        "federated",
+    }
 )
 #: The query forms a view may have: a table (SELECT) or a graph (CONSTRUCT).
 FORMS = ("SELECT", "CONSTRUCT")
@@ -78,6 +89,8 @@ class View:
     tags: tuple[str, ...] = ()
     chart: dict[str, Any] | None = None
     checks: tuple[Check, ...] = field(default=())
+    #: ``federated: yes``: also asked of every registered partner endpoint (``federation``).
+    federated: bool = False
 
     def title_in(self, language: str) -> tuple[str, str]:
         """The title in ``language`` if the header has it, else the Dutch one; and its language."""
@@ -164,6 +177,11 @@ def parse_view(name: str, content: str) -> View:
     form = _form(query, params)
     chart = _chart(header.get("chart"), query, form)
     checks = parse_checks(header.get("checks"), params)
+    federated = header.get("federated", False)
+    if not isinstance(federated, bool):
+        raise ValueError("federated must be yes or no")
+    if federated and form != "SELECT":
+        raise ValueError("a federated view is a SELECT query (rows get a source column)")
     return View(
         name=name,
         title=title,
@@ -176,6 +194,7 @@ def parse_view(name: str, content: str) -> View:
         tags=tags,
         chart=chart,
         checks=checks,
+        federated=federated,
     )
 
 

@@ -8,11 +8,14 @@ from kringloop.web import (
     browse,
     dumps,
     errors,
+    graphstore,
     hooks,
+    partners,
     query_page,
     resources,
     sparql,
     system,
+    validate,
     views,
 )
 
@@ -27,3 +30,6 @@ def register(app: Flask) -> None:
     app.register_blueprint(browse.blueprint)
     app.register_blueprint(resources.blueprint)
     app.register_blueprint(dumps.blueprint)
+    app.register_blueprint(partners.blueprint)
+    app.register_blueprint(graphstore.blueprint)
+    app.register_blueprint(validate.blueprint)

@@ -18,6 +18,7 @@ from kringloop.endpoint import TRUNCATED_HEADER, QueryRequest
 from kringloop.errors import BadRequestError, NotFoundError
 from kringloop.facets import (
     FACET_NAMES,
+    SOURCE,
     Activity,
     Catalogue,
     CatalogueCache,
@@ -25,7 +26,6 @@ from kringloop.facets import (
     read_filters,
     select,
 )
-from kringloop.graphs import AGENDA
 from kringloop.search import SearchIndex
 from kringloop.viewchecks import Row
 from kringloop.viewtables import to_csv
@@ -36,8 +36,10 @@ from kringloop.web.state import services
 blueprint = Blueprint("browse", __name__)
 
 SUFFIXES = ("csv", "json", "ttl")
-#: The table's columns: (key, facet whose labels fill it or None for the activity).
+#: The download's columns (the activity's IRI, its label, facets' value labels).
 COLUMNS = ("activiteit", "label", "thema", "kolom", "partner", "rstrategie")
+#: The extra column when the activities come from more than one source.
+SOURCE_COLUMN = "bron"
 
 TEXTS: dict[str, dict[str, str]] = {
     "nl": {
@@ -69,6 +71,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "col_kolom": "Kolom",
         "col_partner": "Partners",
         "col_rstrategie": "R-strategieën (volgens de redactie)",
+        "col_bron": "Bron",
+        "source_note": "De organisatie die de gegevens publiceert: de provincie of een partner.",
         "error": "De filters kloppen niet",
         "filters": "Filters",
     },
@@ -101,6 +105,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "col_kolom": "Column",
         "col_partner": "Partners",
         "col_rstrategie": "R-strategies (per the editors)",
+        "col_bron": "Source",
+        "source_note": "The organisation that publishes the data: the province or a partner.",
         "error": "The filters are not right",
         "filters": "Filters",
     },
@@ -192,6 +198,7 @@ def browse() -> Response:
         chosen=chosen,
         search=query,
         rows=rows,
+        show_source=catalogue.several_sources,
         downloads=downloads,
         error=error,
         clear_url=url_for(".browse", lang=language),
@@ -230,8 +237,9 @@ def download(suffix: str) -> Response:
     bom = request.args.get("bom", "0")
     if bom not in ("0", "1"):
         raise BadRequestError("bom must be 0 or 1", parameter="bom")
-    bindings: list[Row] = [{key: {"value": str(row[key])} for key in COLUMNS} for row in rows]
-    body = to_csv(COLUMNS, bindings, bom=bom == "1")
+    columns = (*COLUMNS, SOURCE_COLUMN) if catalogue.several_sources else COLUMNS
+    bindings: list[Row] = [{key: {"value": str(row[key])} for key in columns} for row in rows]
+    body = to_csv(columns, bindings, bom=bom == "1")
     response = Response(body, content_type="text/csv; charset=utf-8")
     response.headers["Content-Disposition"] = 'attachment; filename="activiteiten.csv"'
     return response
@@ -287,7 +295,7 @@ def _row(catalogue: Catalogue, activity: Activity, language: str) -> dict[str, A
         found = sorted(catalogue.label(value, language) for value in activity.values[facet])
         return "; ".join(found)
 
-    return {
+    row = {
         "activiteit": activity.iri,
         "label": catalogue.label(activity.iri, "nl"),
         "thema": labels("thema"),
@@ -295,16 +303,22 @@ def _row(catalogue: Catalogue, activity: Activity, language: str) -> dict[str, A
         "partner": labels("partner"),
         "rstrategie": labels("rstrategie"),
     }
+    if catalogue.several_sources:
+        row[SOURCE_COLUMN] = labels(SOURCE)
+    return row
 
 
 def _turtle(selection: Selection) -> Response:
-    """The document statements about the matching activities and their source references."""
+    """The statements about the matching activities and their source references, each
+    from the graph that states the activity (the agenda's, or a partner's): no
+    interpretations of the editors."""
     values = " ".join(str(ox.NamedNode(activity.iri)) for activity in selection.activities)
     query = (
         f"PREFIX kl: <{PREFIXES['kl']}>\n"
         "CONSTRUCT { ?s ?p ?o } WHERE {\n"
-        f"  GRAPH {ox.NamedNode(str(AGENDA.iri))} {{\n"
-        f"    VALUES ?a {{ {values} }}\n"
+        f"  VALUES ?a {{ {values} }}\n"
+        "  GRAPH ?g {\n"
+        "    ?a a kl:Activiteit .\n"
         "    { ?a ?p ?o BIND(?a AS ?s) } UNION { ?a kl:bron ?s . ?s ?p ?o }\n"
         "  }\n}\n"
     )

@@ -16,6 +16,7 @@ from flask import current_app, request, url_for
 
 from kringloop.endpoint import PublicEndpoint
 from kringloop.errors import KringloopError
+from kringloop.federation import FederatedTable
 from kringloop.viewchecks import Row
 from kringloop.viewparams import Param, Term
 from kringloop.viewrun import Table, bound_query, choices, run_checks
@@ -71,6 +72,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "checks_error": "De controles konden niet draaien: {reason}",
         "yes": "ja",
         "no": "nee",
+        "not_reached": "Niet bereikt",
+        "not_reached_hint": "Deze partners ontbreken in het antwoord:",
+        "reason_down": "onbereikbaar",
+        "reason_slow": "te traag",
+        "reason_refused": "geweigerd",
+        "reason_invalid": "ongeldig antwoord",
     },
     "en": {
         "title": "Views",
@@ -105,6 +112,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "checks_error": "The checks could not run: {reason}",
         "yes": "yes",
         "no": "no",
+        "not_reached": "Not reached",
+        "not_reached_hint": "These partners are missing from the answer:",
+        "reason_down": "down",
+        "reason_slow": "too slow",
+        "reason_refused": "refused",
+        "reason_invalid": "invalid answer",
     },
 }
 
@@ -142,7 +155,23 @@ def view_page_context(
         "query_text": bound_query(view, values) if error is None else view.text,
         "query_link": _query_link(view, values, language, error is None),
         "checks": _checks(endpoint, view, texts),
+        "missing_partners": _missing_partners(table, texts),
     }
+
+
+def _missing_partners(table: Table | None, texts: dict[str, str]) -> list[dict[str, str]]:
+    """The partners a federated answer left out, with the reason in the page's language."""
+    if not isinstance(table, FederatedTable):
+        return []
+    return [
+        {
+            "label": item.label,
+            "reason": texts[f"reason_{item.reason}"],
+            "detail": item.detail,
+            "endpoint": item.endpoint,
+        }
+        for item in table.missing
+    ]
 
 
 def _param(view: View, name: str) -> Param:

@@ -22,7 +22,9 @@ from markupsafe import Markup
 from kringloop.charts import render_chart
 from kringloop.endpoint import TRUNCATED_HEADER
 from kringloop.errors import BadRequestError, KringloopError, NotAcceptableError, NotFoundError
+from kringloop.federation import FederatedTable, federated_table
 from kringloop.viewapi import MAX_PAGE_SIZE, openapi_document
+from kringloop.viewparams import Term
 from kringloop.viewrun import Table, missing_required, read_arguments, run_graph, run_table
 from kringloop.views import View, load_views
 from kringloop.viewtables import page_of, to_csv
@@ -35,6 +37,8 @@ blueprint = Blueprint("views", __name__)
 #: Rows per page of the HTML table unless ``size=`` says otherwise.
 HTML_PAGE_SIZE = 100
 TABLE_SUFFIXES = ("json", "csv")
+#: The partners a federated view's answer left out, in a CSV download: ``ref=reason; ...``.
+MISSING_HEADER = "Kringloop-Missing-Partners"
 GRAPH_SUFFIXES = ("ttl", "jsonld")
 CHART_SUFFIX = "svg"
 
@@ -128,7 +132,7 @@ def _html(view: View) -> Response:
         except BadRequestError as problem:
             error = problem
         else:
-            table = run_table(endpoint, view, values)
+            table = _table(view, values)
     context = view_page_context(
         view,
         language,
@@ -167,7 +171,7 @@ def _chart_figure(view: View, table: Table | None, language: str) -> dict[str, A
 def _svg(view: View) -> Response:
     arguments = _arguments(view, extra=("lang",))
     values = read_arguments(view, arguments)
-    table = run_table(services().endpoint, view, values)
+    table = _table(view, values)
     response = Response(_drawn(view, table, choose_language()), mimetype="image/svg+xml")
     secure_page(response)
     response.headers[TRUNCATED_HEADER] = "true" if table.truncated else "false"
@@ -187,7 +191,7 @@ def _data(view: View, suffix: str) -> Response:
     extra = ("page", "size", "lang", "bom") if suffix == "csv" else ("page", "size", "lang")
     arguments = _arguments(view, extra=extra)
     values = read_arguments(view, arguments)
-    table = run_table(services().endpoint, view, values)
+    table = _table(view, values)
     paged = "page" in request.args or "size" in request.args
     number, size = _paging(len(table.rows) or 1) if paged else (1, max(len(table.rows), 1))
     page = page_of(table.rows, number, size)
@@ -215,11 +219,23 @@ def _data(view: View, suffix: str) -> Response:
                 **links,
             },
         }
+        if isinstance(table, FederatedTable):
+            document["missing"] = [missing.as_json() for missing in table.missing]
         response = Response(
             json.dumps(document, ensure_ascii=False), mimetype="application/sparql-results+json"
         )
     response.headers[TRUNCATED_HEADER] = "true" if table.truncated else "false"
+    if isinstance(table, FederatedTable):
+        missing = "; ".join(f"{item.ref}={item.reason}" for item in table.missing)
+        response.headers[MISSING_HEADER] = missing
     return response
+
+
+def _table(view: View, values: Mapping[str, Term]) -> Table:
+    """A view's table; a federated view's also from every registered partner endpoint."""
+    if view.federated:
+        return federated_table(services().endpoint, view, values, services().registry)
+    return run_table(services().endpoint, view, values)
 
 
 def _graph(view: View, suffix: str) -> Response:
