@@ -41,7 +41,8 @@ class Settings:
     data_dir: str = _setting(
         "var",
         "path",
-        "Directory for the managed engine's store and log; relative to the project root.",
+        "Directory for the managed engine's store and log, the partner registry and the "
+        "stored graph versions (back it up); relative to the project root.",
     )
     engine_query_url: str = _setting(
         "",
@@ -102,6 +103,43 @@ class Settings:
         "s",
         "After an engine crash, each query that was in flight is retried alone for this long.",
     )
+    max_upload_bytes: int = _setting(
+        64 * 1024 * 1024, "bytes", "Largest graph a partner may PUT or POST to /graph-store."
+    )
+    max_validate_bytes: int = _setting(
+        16 * 1024 * 1024, "bytes", "Largest graph anyone may check with POST /validate."
+    )
+    graph_versions: int = _setting(
+        10, "versions", "Versions kept of each stored graph (the owner can restore them)."
+    )
+    federation_timeout: float = _setting(
+        5.0,
+        "s",
+        "Federated views: how long each partner endpoint has to answer in full "
+        "(also its connect timeout); a partner that takes longer is listed as slow.",
+    )
+    federation_max_bytes: int = _setting(
+        10 * 1024 * 1024,
+        "bytes",
+        "Federated views: most bytes read from one partner endpoint's answer; more is invalid.",
+    )
+    harvest_timeout: float = _setting(
+        60.0,
+        "s",
+        "Harvest: how long a partner's endpoint or dump has to deliver its data in full "
+        "(also the connect timeout); longer is a failed harvest.",
+    )
+    harvest_max_bytes: int = _setting(
+        64 * 1024 * 1024,
+        "bytes",
+        "Harvest: most bytes read from a partner's endpoint or dump; more is a failed harvest.",
+    )
+    harvest_interval: float = _setting(
+        0.0,
+        "min",
+        "Harvest every partner with an endpoint or dump every this many minutes while "
+        "`kringloop serve` runs (fractions allowed; first run shortly after start); 0: off.",
+    )
     cors_origin: str = _setting(
         "*", "origin", "Access-Control-Allow-Origin sent on read responses; empty: no CORS."
     )
@@ -158,6 +196,13 @@ class Settings:
             "max_result_bytes",
             "max_query_bytes",
             "max_query_depth",
+            "federation_timeout",
+            "federation_max_bytes",
+            "max_upload_bytes",
+            "max_validate_bytes",
+            "graph_versions",
+            "harvest_timeout",
+            "harvest_max_bytes",
         )
         for name in positive:
             if getattr(self, name) <= 0:
@@ -165,8 +210,9 @@ class Settings:
         for name in ("port", "engine_port"):
             if not 0 <= getattr(self, name) <= 65535:
                 raise ConfigurationError(f"setting {name} must be a port number (0-65535)")
-        if self.probation < 0:
-            raise ConfigurationError("setting probation must not be negative")
+        for name in ("probation", "harvest_interval"):
+            if getattr(self, name) < 0:
+                raise ConfigurationError(f"setting {name} must not be negative")
         if self.engine_results_format not in {"tsv", "json"}:
             raise ConfigurationError("setting engine_results_format must be tsv or json")
         if self.log_level.lower() not in {"debug", "info", "warning", "error"}:

@@ -23,7 +23,9 @@ from types import FrameType
 
 from kringloop import create_app
 from kringloop.errors import ConfigurationError
+from kringloop.harvest import HarvestScheduler
 from kringloop.logs import get_logger
+from kringloop.services import build_writer
 from kringloop.settings import Settings
 from kringloop.store.engine import EngineClient
 from kringloop.store.loading import load_bundled
@@ -40,6 +42,7 @@ class Supervisor:
         self.settings = settings
         self.engine: ManagedEngine | None = None
         self.web: subprocess.Popen[bytes] | None = None
+        self.harvester: HarvestScheduler | None = None
         self._stop = threading.Event()
         self._out = out or _print
 
@@ -73,6 +76,12 @@ class Supervisor:
             load_bundled(client, timeout=max(settings.engine_start_timeout, 30.0))
         elif settings.load_bundled:
             _log.warning("no graph store URL: the bundled graphs are not loaded into the engine")
+        if endpoints.graph_store_url:
+            # Stored graphs: finish or drop interrupted writes, then the engine gets the
+            # current version of every graph (a stored version wins over bundled files).
+            writer = build_writer(settings, client)
+            writer.recover()
+            writer.sync_engine()
         client.close()
         _log.info(
             "engine ready",
@@ -137,6 +146,9 @@ class Supervisor:
             environment = {**os.environ, **worker_settings.to_environment()}
             self.web = spawn(self.gunicorn_command(worker_settings), None, environment)
             self._wait_for_web(self.settings.engine_start_timeout + 10.0)
+            if worker_settings.harvest_interval > 0:
+                self.harvester = HarvestScheduler(worker_settings)
+                self.harvester.start()
             self._out(
                 f"Kringloop serves the agenda at http://{_url_host(self.settings.host)}:"
                 f"{self.settings.port}/sparql "
@@ -154,7 +166,10 @@ class Supervisor:
         self._stop.set()
 
     def stop(self) -> None:
-        """Stop the web server, then the engine (idempotent)."""
+        """Stop the harvests, the web server, then the engine (idempotent)."""
+        harvester, self.harvester = self.harvester, None
+        if harvester is not None:
+            harvester.stop()
         web, self.web = self.web, None
         if web is not None and web.poll() is None:
             web.terminate()
