@@ -34,9 +34,9 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import pyoxigraph as ox
-import requests
 
 from kringloop.endpoint import PublicEndpoint, QueryRequest
+from kringloop.outbound import OutboundError, fetch, short_error
 from kringloop.viewchecks import Row
 from kringloop.viewparams import Term
 from kringloop.viewrun import Table, bound_query, run_table
@@ -50,7 +50,6 @@ SOURCE_VARIABLE = "bron"
 SOURCE_LABEL = SOURCE_VARIABLE + "Label"
 REASONS = ("down", "slow", "refused", "invalid")
 LABEL_SUFFIX = "Label"
-USER_AGENT = "Kringloop-federation/1"
 _ACCEPT = "application/sparql-results+json"
 #: Time given to a partner's thread beyond its own deadline before it counts as slow.
 _GRACE = 0.5
@@ -58,7 +57,6 @@ _GRACE = 0.5
 _LOOKUP_CHARS = 12000
 #: The IRIs whose labels are looked up: plain http(s) IRIs of reasonable length.
 _PLAIN_IRI = re.compile(r"^https?://[^\s<>\"{}|^`\\]{1,2000}$")
-_ERRNO = re.compile(r"\[Errno -?\d+\][^'\"()]*")
 _LABELS = (
     "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
     "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
@@ -230,43 +228,18 @@ def run_federated(
 def ask_partner(url: str, query: str, timeout: float, max_bytes: int) -> bytes:
     """A partner endpoint's answer to ``query`` (the body); :class:`PartnerError` else.
 
-    ``timeout`` bounds the connection and the whole answer; at most ``max_bytes`` are
-    read; redirects are refused, proxies from the environment are not used.
+    Through :func:`kringloop.outbound.fetch`: ``timeout`` bounds the connection and the
+    whole answer, at most ``max_bytes`` are read, redirects are refused, proxies from the
+    environment are not used. An answer too large or broken off is ``invalid``.
     """
-    deadline = time.monotonic() + timeout
-    session = requests.Session()
-    session.trust_env = False
     try:
-        with session.post(
-            url,
-            data={"query": query},
-            headers={"Accept": _ACCEPT, "User-Agent": USER_AGENT},
-            timeout=(timeout, timeout),
-            stream=True,
-            allow_redirects=False,
-        ) as response:
-            _check_status(response)
-            body = bytearray()
-            for chunk in response.iter_content(64 * 1024):
-                body += chunk
-                if len(body) > max_bytes:
-                    raise PartnerError("invalid", f"the answer is over {max_bytes} bytes")
-                if time.monotonic() > deadline:
-                    raise PartnerError("slow", f"no complete answer within {timeout:g} s")
-            return bytes(body)
-    except requests.Timeout:
-        raise PartnerError("slow", f"no complete answer within {timeout:g} s") from None
-    except requests.ConnectionError as error:
-        # requests reports a read timeout inside the body as a ConnectionError.
-        if time.monotonic() >= deadline or "timed out" in str(error).lower():
-            raise PartnerError("slow", f"no complete answer within {timeout:g} s") from None
-        raise PartnerError("down", f"no connection: {_cause(error)}") from None
-    except requests.RequestException as error:
-        raise PartnerError(
-            "invalid", f"the answer could not be read: {short_error(error)}"
-        ) from None
-    finally:
-        session.close()
+        body, _media_type = fetch(
+            "POST", url, accept=_ACCEPT, timeout=timeout, max_bytes=max_bytes, form={"query": query}
+        )
+    except OutboundError as error:
+        reason = "invalid" if error.reason in ("too-large", "unreadable") else error.reason
+        raise PartnerError(reason, error.detail) from None
+    return body
 
 
 def partner_solutions(
@@ -335,20 +308,6 @@ def _our_labels(endpoint: PublicEndpoint, iris: list[str]) -> dict[str, Mapping[
     return labels
 
 
-def _check_status(response: requests.Response) -> None:
-    status = response.status_code
-    if 300 <= status < 400:
-        target = response.headers.get("Location", "(no Location)")
-        raise PartnerError(
-            "refused", f"HTTP {status}: a redirect to {target[:200]}, which is not followed"
-        )
-    if status >= 400:
-        text = next(response.iter_content(300), b"").decode("utf-8", "replace")
-        raise PartnerError("refused", f"HTTP {status}: {' '.join(text.split())[:200]}")
-    if status != 200:
-        raise PartnerError("invalid", f"HTTP {status} instead of 200 with results")
-
-
 # -- terms ------------------------------------------------------------------------------------
 
 
@@ -368,14 +327,3 @@ def binding(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> dict[str, str]:
 
 def _literal(text: str) -> dict[str, str]:
     return {"type": "literal", "value": text}
-
-
-def _cause(error: BaseException) -> str:
-    """The operating system's reason in a connection error (``[Errno 111] ...``)."""
-    found = _ERRNO.search(str(error))
-    return found.group().strip() if found else short_error(error)
-
-
-def short_error(error: BaseException) -> str:
-    """An exception's message on one line, at most 300 characters."""
-    return " ".join(str(error).split())[:300]

@@ -40,12 +40,9 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
-import requests
-import urllib3
-
+from kringloop import outbound
 from kringloop.durable import atomic_write, file_lock
 from kringloop.errors import KringloopError
-from kringloop.federation import short_error
 from kringloop.graphstore.writes import GraphWriter, WriteRejectedError
 from kringloop.logs import get_logger
 from kringloop.partners.model import default_graph
@@ -61,7 +58,6 @@ from kringloop.upload import UploadLimits, parse_upload
 _log = get_logger("harvest")
 
 CONSTRUCT_QUERY = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
-USER_AGENT = "Kringloop-harvest/1"
 _ENDPOINT_ACCEPT = "application/n-triples, text/turtle;q=0.9"
 _DUMP_ACCEPT = (
     "application/n-triples, text/turtle;q=0.9, application/n-quads;q=0.8, "
@@ -210,87 +206,23 @@ def _reason(error: KringloopError) -> str:
 
 def fetch(kind: str, url: str, timeout: float, max_bytes: int) -> tuple[bytes, str]:
     """The body and the media type it is in; :class:`HarvestError` for every failure."""
-    deadline = time.monotonic() + timeout
-    session = requests.Session()
-    session.trust_env = False
-    headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "identity"}
     try:
         if kind == "endpoint":
-            request = session.post(
+            body, content_type = outbound.fetch(
+                "POST",
                 url,
-                data={"query": CONSTRUCT_QUERY},
-                headers={**headers, "Accept": _ENDPOINT_ACCEPT},
-                timeout=(timeout, timeout),
-                stream=True,
-                allow_redirects=False,
+                accept=_ENDPOINT_ACCEPT,
+                timeout=timeout,
+                max_bytes=max_bytes,
+                form={"query": CONSTRUCT_QUERY},
             )
         else:
-            request = session.get(
-                url,
-                headers={**headers, "Accept": _DUMP_ACCEPT},
-                timeout=(timeout, timeout),
-                stream=True,
-                allow_redirects=False,
+            body, content_type = outbound.fetch(
+                "GET", url, accept=_DUMP_ACCEPT, timeout=timeout, max_bytes=max_bytes
             )
-        with request as response:
-            _check_status(response)
-            declared = response.headers.get("Content-Length", "")
-            if declared.isdigit() and int(declared) > max_bytes:
-                raise HarvestError(
-                    "too-large", f"{declared} bytes announced; the limit is {max_bytes}"
-                )
-            body = _read(response, deadline, timeout, max_bytes)
-            return body, _media_type(kind, url, response.headers.get("Content-Type", ""))
-    except requests.Timeout:
-        raise HarvestError("slow", f"no complete answer within {timeout:g} s") from None
-    except requests.ConnectionError as error:
-        if time.monotonic() >= deadline or "timed out" in str(error).lower():
-            raise HarvestError("slow", f"no complete answer within {timeout:g} s") from None
-        raise HarvestError("down", f"no connection: {short_error(error)}") from None
-    except requests.RequestException as error:
-        raise HarvestError(
-            "unreadable", f"the answer could not be read: {short_error(error)}"
-        ) from None
-    finally:
-        session.close()
-
-
-def _read(response: requests.Response, deadline: float, timeout: float, max_bytes: int) -> bytes:
-    """Read the body as it arrives (``read1``), within the deadline and the byte cap."""
-    body = bytearray()
-    raw = response.raw
-    while True:
-        if time.monotonic() > deadline:
-            raise HarvestError("slow", f"no complete answer within {timeout:g} s")
-        try:
-            chunk = raw.read1(64 * 1024)
-        except (urllib3.exceptions.ReadTimeoutError, TimeoutError):
-            raise HarvestError("slow", f"no complete answer within {timeout:g} s") from None
-        except (urllib3.exceptions.HTTPError, OSError) as error:
-            raise HarvestError(
-                "unreadable", f"the answer broke off: {short_error(error)}"
-            ) from None
-        if not chunk:
-            return bytes(body)
-        body += chunk
-        if len(body) > max_bytes:
-            raise HarvestError("too-large", f"the answer is over {max_bytes} bytes")
-
-
-def _check_status(response: requests.Response) -> None:
-    status = response.status_code
-    if 300 <= status < 400:
-        target = response.headers.get("Location", "(no Location)")
-        raise HarvestError(
-            "refused", f"HTTP {status}: a redirect to {target[:200]}, which is not followed"
-        )
-    if status != 200:
-        try:
-            text = response.raw.read1(300)
-        except (urllib3.exceptions.HTTPError, OSError):
-            text = b""
-        shown = " ".join(text.decode("utf-8", "replace").split())[:200]
-        raise HarvestError("refused", f"HTTP {status}: {shown}")
+    except outbound.OutboundError as error:
+        raise HarvestError(error.reason, error.detail) from None
+    return body, _media_type(kind, url, content_type)
 
 
 def _media_type(kind: str, url: str, content_type: str) -> str:

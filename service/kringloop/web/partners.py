@@ -22,7 +22,8 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, render_template, url_for
 
 from kringloop.errors import KringloopError
-from kringloop.federation import PartnerError, ask_partner, short_error
+from kringloop.federation import PartnerError, ask_partner
+from kringloop.outbound import short_error
 from kringloop.web.pages import choose_language, html_response, page_context
 from kringloop.web.state import services
 
