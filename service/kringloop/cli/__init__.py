@@ -17,7 +17,9 @@ from collections.abc import Callable, Sequence
 from kringloop.errors import EXIT_ERROR, KringloopError
 
 #: Command modules, in the order ``kringloop --help`` lists them.
-COMMAND_MODULES = ("serve", "validate", "query", "stats", "export", "partners", "harvest")
+COMMAND_MODULES = (
+    "serve", "validate", "query", "stats", "export", "partners", "harvest", "backup", "restore"
+)  # fmt: skip
 
 Handler = Callable[[argparse.Namespace], int]
 
