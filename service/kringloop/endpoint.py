@@ -23,6 +23,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import BinaryIO
 
 import pyoxigraph as ox
@@ -47,6 +48,7 @@ from kringloop.store.engine import (
     engine_failure_in_body,
 )
 from kringloop.store.guard import CrashRecord, Gate
+from kringloop.store.managed import LoadingWatch
 from kringloop.vetting import resolve_dataset, vet_dataset, vet_query
 from kringloop.vocab import PREFIXES
 
@@ -103,6 +105,10 @@ class PublicEndpoint:
         self.metrics = metrics or Metrics()
         self.gate = Gate(settings.probation)
         self.crashes = CrashRecord()
+        #: A managed engine is refilled after every start; no query sees it half-loaded.
+        self.loading = (
+            LoadingWatch(Path(settings.engine_state_file)) if settings.engine_state_file else None
+        )
 
     # -- the public operation --------------------------------------------------------
 
@@ -210,11 +216,13 @@ class PublicEndpoint:
             else ox.QueryResultsFormat.TSV
         )
         accept = _JSON if results_format == ox.QueryResultsFormat.JSON else _TSV
+        deadline = time.monotonic() + timeout
+        self.wait_loaded(deadline)
         answer = self._client().query(
             query,
             dataset=dataset,
             accept=accept,
-            deadline=time.monotonic() + timeout,
+            deadline=deadline,
             max_bytes=self.settings.max_result_bytes,
         )
         return _solutions(answer.body, results_format)
@@ -231,6 +239,7 @@ class PublicEndpoint:
         suspect = False
         drops = 0
         while True:
+            self.wait_loaded(deadline)
             try:
                 if not suspect:
                     with self.gate.shared(deadline):
@@ -270,6 +279,11 @@ class PublicEndpoint:
                     "the engine is not available; it did not come back within the deadline"
                 )
             self.metrics.count("kringloop_query_retries_total")
+
+    def wait_loaded(self, deadline: float) -> None:
+        """Hold a query back while the managed engine (re)loads; 503 if it still does."""
+        if self.loading is not None and not self.loading.wait(deadline):
+            raise BackendUnavailableError("the engine is loading; try again in a moment")
 
     def _client(self) -> EngineClient:
         if self.client is None:

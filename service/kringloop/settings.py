@@ -41,7 +41,7 @@ class Settings:
     data_dir: str = _setting(
         "var",
         "path",
-        "Directory for the managed engine's store and log, the partner registry and the "
+        "Directory for the managed engine's log (and store on disk), the partner registry and the "
         "stored graph versions (back it up); relative to the project root.",
     )
     engine_query_url: str = _setting(
@@ -71,6 +71,12 @@ class Settings:
         "The oxigraph executable; empty: the one installed beside Python, then PATH.",
     )
     engine_port: int = _setting(0, "port", "Loopback port of the managed engine; 0: a free port.")
+    engine_store: str = _setting(
+        "memory",
+        "store",
+        "Where the managed engine keeps its data: memory (refilled from the bundled files "
+        "and the stored graph versions after every start) or disk (`{data_dir}/oxigraph`).",
+    )
     engine_start_timeout: float = _setting(
         10.0, "s", "How long to wait for the engine to accept connections at start."
     )
@@ -215,6 +221,8 @@ class Settings:
                 raise ConfigurationError(f"setting {name} must not be negative")
         if self.engine_results_format not in {"tsv", "json"}:
             raise ConfigurationError("setting engine_results_format must be tsv or json")
+        if self.engine_store not in {"memory", "disk"}:
+            raise ConfigurationError("setting engine_store must be memory or disk")
         if self.log_level.lower() not in {"debug", "info", "warning", "error"}:
             raise ConfigurationError("setting log_level must be debug, info, warning or error")
 

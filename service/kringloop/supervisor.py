@@ -2,8 +2,9 @@
 
 The ``kringloop serve`` process is the supervisor. With no engine configured it starts
 ``oxigraph serve`` on a free loopback port (see :mod:`kringloop.store.managed`), which a
-thread restarts whenever it dies. It replaces the bundled graphs in the engine from the
-files, then starts gunicorn (one worker, threads: metrics and the crash guard stay in
+thread restarts whenever it dies. After every start of the engine it puts the bundled
+graphs (from the files) and every stored graph (from the version store) into it, then
+(the first time) starts gunicorn (one worker, threads: metrics and the crash guard stay in
 one process) with the engine's URLs in the worker's environment. SIGTERM or SIGINT stop
 gunicorn, then the engine; children also die with the supervisor if it is killed.
 """
@@ -49,7 +50,11 @@ class Supervisor:
     # -- start-up ------------------------------------------------------------------------
 
     def start_engine(self) -> Settings:
-        """Start (managed) or locate (external) the engine, load it; the workers' settings."""
+        """Start (managed) or locate (external) the engine, load it; the workers' settings.
+
+        A managed engine is loaded by its loader after every start (the first, and each
+        restart after a crash), so one that keeps its data in memory loses nothing.
+        """
         settings = self.settings
         started = time.monotonic()
         if settings.managed:
@@ -59,30 +64,23 @@ class Supervisor:
                 host="127.0.0.1",
                 port=settings.engine_port,
                 timeout_s=settings.query_deadline,
+                in_memory=settings.engine_store == "memory",
             )
+            endpoints = self.engine.endpoints
+            self.engine.loader = lambda: self.load_engine(endpoints)
             self.engine.start(wait=settings.engine_start_timeout)
             self.engine.supervise()
-            endpoints = self.engine.endpoints
             state_file = str(self.engine.state_file)
         else:
             found = EngineEndpoints.from_settings(settings)
             assert found is not None
             endpoints = found
             state_file = ""
-        client = EngineClient(endpoints)
-        if not client.wait_reachable(time.monotonic() + settings.engine_start_timeout):
-            raise ConfigurationError(f"the engine at {endpoints.query_url} is not reachable")
-        if settings.load_bundled and endpoints.graph_store_url:
-            load_bundled(client, timeout=max(settings.engine_start_timeout, 30.0))
-        elif settings.load_bundled:
-            _log.warning("no graph store URL: the bundled graphs are not loaded into the engine")
-        if endpoints.graph_store_url:
-            # Stored graphs: finish or drop interrupted writes, then the engine gets the
-            # current version of every graph (a stored version wins over bundled files).
-            writer = build_writer(settings, client)
-            writer.recover()
-            writer.sync_engine()
-        client.close()
+            client = EngineClient(endpoints)
+            if not client.wait_reachable(time.monotonic() + settings.engine_start_timeout):
+                raise ConfigurationError(f"the engine at {endpoints.query_url} is not reachable")
+            client.close()
+            self.load_engine(endpoints)
         _log.info(
             "engine ready",
             extra={
@@ -101,6 +99,26 @@ class Supervisor:
             engine_state_file=state_file,
             load_bundled=False,
         )
+
+    def load_engine(self, endpoints: EngineEndpoints) -> None:
+        """Fill the engine: the bundled graphs from their files, then every stored graph."""
+        settings = self.settings
+        client = EngineClient(endpoints)
+        try:
+            if settings.load_bundled and endpoints.graph_store_url:
+                load_bundled(client, timeout=max(settings.engine_start_timeout, 30.0))
+            elif settings.load_bundled:
+                _log.warning(
+                    "no graph store URL: the bundled graphs are not loaded into the engine"
+                )
+            if endpoints.graph_store_url:
+                # Stored graphs: finish or drop interrupted writes, then the engine gets the
+                # current version of every graph (a stored version wins over bundled files).
+                writer = build_writer(settings, client)
+                writer.recover()
+                writer.sync_engine()
+        finally:
+            client.close()
 
     def gunicorn_command(self, settings: Settings) -> list[str]:
         return [

@@ -1,10 +1,14 @@
 """The managed engine: an ``oxigraph serve`` process on loopback, started, supervised, stopped.
 
-The store lives on disk (``{data_dir}/oxigraph``); the process's output goes to
-``{data_dir}/oxigraph.log``. A supervisor thread restarts the process whenever it exits
-unasked (a crash, a kill), on the same port, with a short back-off if it keeps dying
-at once. The supervisor's view (pid, port, restarts) is written to a small JSON state
-file that the web worker reads for ``/-/health`` and ``/-/metrics``.
+The store lives in memory (or, with ``in_memory=False``, on disk in
+``{data_dir}/oxigraph``); the process's output goes to ``{data_dir}/oxigraph.log``. A
+supervisor thread restarts the process whenever it exits unasked (a crash, a kill), on
+the same port, with a short back-off if it keeps dying at once. After every start a
+``loader`` refills the engine (from the bundled files and the version store) before it
+is used. The supervisor's view (pid, port, restarts, whether it is loading, how many
+loads finished) is written to a small JSON state file that the web worker reads for
+``/-/health``, ``/-/metrics`` and to hold queries back while the engine loads
+(:class:`LoadingWatch`).
 """
 
 from __future__ import annotations
@@ -20,10 +24,11 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
-from kringloop.errors import ConfigurationError
+from kringloop.errors import ConfigurationError, KringloopError
 from kringloop.logs import get_logger
 from kringloop.store.remote import EngineEndpoints
 
@@ -93,14 +98,23 @@ class ManagedEngine:
         port: int = 0,
         timeout_s: float = 10.0,
         state_file: Path | None = None,
+        in_memory: bool = True,
+        loader: Callable[[], None] | None = None,
     ) -> None:
+        """``loader`` runs after every start, once the process accepts connections; until
+        it returns, the state file says ``"loading": true``."""
         self.binary = binary
         self.data_dir = data_dir
         self.host = host
         self.port = port or free_port(host)
         self.timeout_s = max(1, math.ceil(timeout_s))
         self.state_file = state_file or data_dir / "engine.json"
+        self.in_memory = in_memory
+        self.loader = loader
         self.restarts = 0
+        #: Finished loads: 1 after the first start, +1 after each reloaded restart.
+        self.generation = 0
+        self.loading = False
         self._process: subprocess.Popen[bytes] | None = None
         self._log_file: IO[bytes] | None = None
         self._stopping = threading.Event()
@@ -117,11 +131,11 @@ class ManagedEngine:
         return self._process.pid if self._process is not None else None
 
     def command(self) -> list[str]:
+        location = [] if self.in_memory else ["--location", str(self.data_dir / "oxigraph")]
         return [
             self.binary,
             "serve",
-            "--location",
-            str(self.data_dir / "oxigraph"),
+            *location,
             "--bind",
             f"{self.host}:{self.port}",
             "--timeout-s",
@@ -129,16 +143,32 @@ class ManagedEngine:
         ]
 
     def start(self, wait: float = 10.0) -> None:
-        """Start the process and wait until it accepts connections."""
+        """Start the process, wait until it accepts connections, then run the loader.
+
+        The state file says ``loading`` from before the process can accept a connection
+        until the loader returned; a loader failure is raised (the process keeps running).
+        """
         self.data_dir.mkdir(parents=True, exist_ok=True)
         if self._log_file is None:
             self._log_file = (self.data_dir / "oxigraph.log").open("ab")
+        self.loading = True
+        self._write_state(pid=None)
         with self._lock:
             self._process = spawn(self.command(), self._log_file)
             self._started_at = time.monotonic()
         self._wait_ready(wait)
         self._write_state()
         _log.info("engine started", extra={"pid": self.pid, "port": self.port})
+        if self.loader is not None:
+            loading_started = time.monotonic()
+            self.loader()
+            _log.info(
+                "engine loaded",
+                extra={"ms": round((time.monotonic() - loading_started) * 1000, 1)},
+            )
+        self.loading = False
+        self.generation += 1
+        self._write_state()
 
     def supervise(self) -> None:
         """Restart the engine whenever it exits unasked, from a daemon thread."""
@@ -194,8 +224,21 @@ class ManagedEngine:
                 return
             try:
                 self.start(wait=10.0)
-            except ConfigurationError as error:
-                _log.error("engine restart failed", extra={"error": error.detail})
+            except Exception as error:  # this thread must outlive any failure
+                if self._stopping.is_set():
+                    return
+                detail = error.detail if isinstance(error, KringloopError) else repr(error)
+                _log.error("engine restart failed", extra={"error": detail})
+                self._kill_unloaded()
+                if self._stopping.wait(1.0):  # a load that keeps failing does not spin
+                    return
+
+    def _kill_unloaded(self) -> None:
+        """A process whose loader failed is killed: the next start loads it again."""
+        with self._lock:
+            process = self._process
+        if process is not None and process.poll() is None:
+            process.kill()
 
     def _wait_ready(self, wait: float) -> None:
         deadline = time.monotonic() + wait
@@ -224,13 +267,17 @@ class ManagedEngine:
             return "(no log)"
         return " | ".join(lines[-3:]) or "(empty log)"
 
-    def _write_state(self) -> None:
+    def _write_state(self, **override: Any) -> None:
         state = {
             "pid": self.pid,
             "port": self.port,
             "restarts": self.restarts,
             "started": time.time(),
             "query_url": self.endpoints.query_url,
+            "store": "memory" if self.in_memory else "disk",
+            "loading": self.loading,
+            "generation": self.generation,
+            **override,
         }
         write_state(self.state_file, state)
 
@@ -250,3 +297,38 @@ def read_state(path: Path) -> dict[str, Any] | None:
     except (OSError, ValueError):
         return None
     return value if isinstance(value, dict) else None
+
+
+class LoadingWatch:
+    """Whether the managed engine is (re)loading, from its state file; one ``stat`` a call.
+
+    The parsed state is cached by the file's identity (inode, modification time, size):
+    the supervisor replaces the file atomically, so every new state is a new inode.
+    """
+
+    def __init__(self, path: Path, poll_interval: float = 0.02) -> None:
+        self.path = path
+        self.poll_interval = poll_interval
+        self._cached: tuple[tuple[int, int, int], bool] | None = None
+
+    def loading(self) -> bool:
+        try:
+            status = self.path.stat()
+        except OSError:
+            return False
+        key = (status.st_ino, status.st_mtime_ns, status.st_size)
+        cached = self._cached
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        state = read_state(self.path)
+        loading = bool(state.get("loading")) if state is not None else False
+        self._cached = (key, loading)
+        return loading
+
+    def wait(self, deadline: float) -> bool:
+        """Wait while the engine loads; False if it still loads at ``deadline``."""
+        while self.loading():
+            if time.monotonic() + self.poll_interval >= deadline:
+                return False
+            time.sleep(self.poll_interval)
+        return True

@@ -16,13 +16,19 @@ blueprint = Blueprint("system", __name__, url_prefix="/-")
 
 @blueprint.get("/health")
 def health() -> Response:
-    """Engine reachable, graphs loaded with triple counts, versions; 503 when unhealthy."""
+    """Engine reachable, graphs loaded with triple counts, versions; 503 when unhealthy.
+
+    While a managed engine (re)loads its graphs, the status is ``loading`` (503) and the
+    graphs are not counted: queries are held back until the load is done.
+    """
     shared = services()
     client = shared.client
+    state = shared.engine_state()
+    loading = state is not None and bool(state.get("loading"))
     reachable = client is not None and client.reachable()
     graphs: list[dict[str, Any]] = []
     problem = None if reachable else "the engine is not reachable"
-    if reachable:
+    if reachable and not loading:
         try:
             counts = shared.endpoint.graph_counts()
             graphs = [
@@ -33,6 +39,8 @@ def health() -> Response:
             problem = error.detail
     if problem is not None:
         status = "unavailable"
+    elif loading:
+        status = "loading"
     elif all(graph["loaded"] for graph in graphs):
         status = "ok"
     else:
@@ -42,10 +50,12 @@ def health() -> Response:
         "managed": shared.settings.engine_state_file != "",
         "server": client.server if client is not None else None,
     }
-    state = shared.engine_state()
     if state is not None:
         engine["restarts"] = state.get("restarts", 0)
         engine["pid"] = state.get("pid")
+        engine["store"] = state.get("store")
+        engine["loading"] = loading
+        engine["generation"] = state.get("generation", 0)
     body: dict[str, Any] = {
         "status": status,
         "engine": engine,
@@ -60,7 +70,7 @@ def health() -> Response:
     if problem is not None:
         body["problem"] = problem
     response = jsonify(body)
-    response.status_code = 503 if status == "unavailable" else 200
+    response.status_code = 503 if status in ("unavailable", "loading") else 200
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -82,6 +92,12 @@ def metrics() -> Response:
             "gauge",
             "Whether the engine accepts connections (1) or not (0).",
             1.0 if shared.client is not None and shared.client.reachable() else 0.0,
+        ),
+        (
+            "kringloop_engine_loading",
+            "gauge",
+            "Whether the managed engine is (re)loading its graphs (1) or not (0).",
+            1.0 if state and state.get("loading") else 0.0,
         ),
         (
             "kringloop_refused_fingerprints",
