@@ -75,9 +75,13 @@ def _tree(root: int) -> list[int]:
 
 
 def _kill_all(service: Service) -> None:
-    for pid in _tree(service.process.pid):
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
+    # Freeze the whole tree first, so no process reacts to another's death (the engine
+    # exiting on its parent's SIGTERM while the web worker is still writing), then kill.
+    pids = _tree(service.process.pid)
+    for sig in (signal.SIGSTOP, signal.SIGKILL):
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, sig)
     service.process.wait(10)
 
 

@@ -33,7 +33,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kringloop.durable import atomic_write, file_lock, fsync_directory
-from kringloop.errors import EngineError, NotFoundError, ValidationFailedError
+from kringloop.errors import EngineError, KringloopError, NotFoundError, ValidationFailedError
 from kringloop.graphs import BUNDLED
 from kringloop.graphstore import gate
 from kringloop.graphstore.provenance import PROVENANCE_GRAPH, provenance_graph
@@ -329,7 +329,7 @@ class GraphWriter:
                         version.graph, self.versions.read(version.graph, version.number)
                     )
                 done.append(version.graph)
-        except EngineError:
+        except KringloopError:  # refused, dropped, timed out: the engine did not take it
             for graph in done:  # put back what the engine held before
                 before = previous.get(graph)
                 try:
@@ -337,7 +337,7 @@ class GraphWriter:
                         self._engine_delete(graph)
                     else:
                         self._engine_put(graph, self.versions.read(graph, before.number))
-                except EngineError:
+                except KringloopError:
                     _log.error("engine left ahead of the store", extra={"graph": graph})
             raise
 

@@ -148,29 +148,41 @@ class EngineClient:
 
     def put_graph(self, graph_iri: str, data: bytes, media_type: str, timeout: float) -> None:
         """Replace one named graph (Graph Store HTTP Protocol PUT)."""
-        if not self.endpoints.graph_store_url:
-            raise EngineError("no graph store URL is configured for the engine")
-        url = _with_query(self.endpoints.graph_store_url, "graph=" + quote(graph_iri, safe=""))
-        deadline = time.monotonic() + timeout
-        connection, response = self._send("PUT", url, data, {"Content-Type": media_type}, deadline)
-        text = self._error_text(connection, response, deadline)
-        if response.status not in (200, 201, 204):
-            raise EngineError(
-                f"the engine did not store graph <{graph_iri}> (HTTP {response.status}): {text}"
-            )
+        self._graph_store("PUT", graph_iri, data, {"Content-Type": media_type}, timeout)
 
     def delete_graph(self, graph_iri: str, timeout: float) -> None:
         """Remove one named graph (Graph Store HTTP Protocol DELETE); absent is fine."""
+        self._graph_store("DELETE", graph_iri, b"", {}, timeout)
+
+    def _graph_store(
+        self, method: str, graph_iri: str, data: bytes, headers: dict[str, str], timeout: float
+    ) -> None:
+        """One Graph Store request; retried while the engine says it is momentarily busy.
+
+        Oxigraph's in-memory store answers a write that meets another one with HTTP 500
+        "Resource temporarily unavailable (os error 11)"; that write did nothing, so it is
+        sent again (with a short back-off, within ``timeout``).
+        """
         if not self.endpoints.graph_store_url:
             raise EngineError("no graph store URL is configured for the engine")
         url = _with_query(self.endpoints.graph_store_url, "graph=" + quote(graph_iri, safe=""))
         deadline = time.monotonic() + timeout
-        connection, response = self._send("DELETE", url, b"", {}, deadline)
-        text = self._error_text(connection, response, deadline)
-        if response.status not in (200, 202, 204, 404):
-            raise EngineError(
-                f"the engine did not delete graph <{graph_iri}> (HTTP {response.status}): {text}"
-            )
+        accepted = (200, 201, 204) if method == "PUT" else (200, 202, 204, 404)
+        pause = 0.01
+        while True:
+            connection, response = self._send(method, url, data, headers, deadline)
+            text = self._error_text(connection, response, deadline)
+            if response.status in accepted:
+                return
+            busy = response.status == 500 and "temporarily unavailable" in text.lower()
+            if not busy or time.monotonic() + pause >= deadline:
+                verb = "store" if method == "PUT" else "delete"
+                raise EngineError(
+                    f"the engine did not {verb} graph <{graph_iri}> "
+                    f"(HTTP {response.status}): {text}"
+                )
+            time.sleep(pause)
+            pause = min(pause * 2, 0.5)
 
     # -- reachability ------------------------------------------------------------------
 
