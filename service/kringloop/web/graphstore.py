@@ -167,7 +167,9 @@ def _target(*, allow_default: bool) -> str | None:
     if len(graphs) != 1 or not graphs[0]:
         raise BadRequestError("name one graph: ?graph=<absolute IRI> (or ?default to read)")
     graph = graphs[0]
-    if not graph.startswith(("http://", "https://")) or any(c in graph for c in ' <>"{}|\\^`'):
+    if not graph.startswith(("http://", "https://")) or any(
+        c in ' <>"{}|\\^`' or c < " " or c == "\x7f" for c in graph
+    ):
         raise BadRequestError(f"?graph= must be an absolute http(s) IRI, not {graph[:200]!r}")
     return graph
 
@@ -199,8 +201,14 @@ def _read_body(limit: int) -> bytes:
     declared = request.content_length
     if declared is not None and declared > limit:
         raise PayloadTooLargeError(f"the upload has {declared} bytes; at most {limit} are accepted")
-    request.max_content_length = limit
-    return request.get_data(cache=False)
+    # A chunked body has no Content-Length: Werkzeug stops reading at the limit without an
+    # error, so read one byte more than allowed and refuse when it came (never store a
+    # body cut short).
+    request.max_content_length = limit + 1
+    data = request.get_data(cache=False)
+    if len(data) > limit:
+        raise PayloadTooLargeError(f"the upload has more than {limit} bytes; that is the limit")
+    return data
 
 
 def _written(outcome: WriteOutcome) -> Response:

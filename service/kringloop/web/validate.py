@@ -113,14 +113,20 @@ def _payload(limit: int) -> tuple[bytes, str]:
     declared = request.content_length
     if declared is not None and declared > limit:
         raise PayloadTooLargeError(f"the data has {declared} bytes; at most {limit} are accepted")
-    request.max_content_length = limit
+    request.max_content_length = limit + 1  # see web/graphstore.py: never a cut body
     content_type = request.headers.get("Content-Type", "")
     if content_type.split(";")[0].strip().lower() not in _FORMS:
-        return request.get_data(cache=False), content_type
+        data = request.get_data(cache=False)
+        if len(data) > limit:
+            raise PayloadTooLargeError(f"the data has more than {limit} bytes; that is the limit")
+        return data, content_type
     media = request.form.get("format", "text/turtle")
     upload = request.files.get("file")
     if upload is not None and upload.filename:
-        return upload.read(limit + 1), media
+        data = upload.read(limit + 1)
+        if len(data) > limit:
+            raise PayloadTooLargeError(f"the file has more than {limit} bytes; that is the limit")
+        return data, media
     text = request.form.get("data", "")
     if not text.strip():
         raise BadRequestError("choose a file or paste the data to check")
