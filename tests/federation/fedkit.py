@@ -134,15 +134,18 @@ class Counting(_Listener):
 
 
 class Canned:
-    """An HTTP server answering every GET and POST with one fixed response."""
+    """An HTTP server answering every GET and POST with one fixed response; it records
+    each request (method, headers, body) in :attr:`requests`."""
 
     def __init__(self, status: int, body: bytes, headers: dict[str, str]) -> None:
         canned = (status, body, headers)
+        self.requests: list[tuple[str, dict[str, str], bytes]] = []
+        recorded = self.requests
 
         class Handler(BaseHTTPRequestHandler):
             def _answer(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
-                self.rfile.read(length)
+                recorded.append((self.command, dict(self.headers), self.rfile.read(length)))
                 code, content, extra = canned
                 self.send_response(code)
                 for key, value in extra.items():

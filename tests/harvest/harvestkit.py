@@ -6,13 +6,14 @@ import functools
 import hashlib
 import shutil
 import threading
-from http.server import BaseHTTPRequestHandler, SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pyoxigraph as ox
 import requests
 
 from kringloop.paths import project_root
+from tests.federation.fedkit import Canned
 
 EXAMPLES = project_root() / "examples" / "partners"
 CIRKELREGIO = "cirkelregio-utrecht"
@@ -95,42 +96,9 @@ def engine_graph(base_url: str, graph: str) -> bytes | None:
     return response.content
 
 
-class Recorder:
+def Recorder(body: bytes, content_type: str) -> Canned:  # noqa: N802 (reads as a server)
     """An HTTP server answering every request with one fixed RDF body, recording requests."""
-
-    def __init__(self, body: bytes, content_type: str) -> None:
-        self.requests: list[tuple[str, dict[str, str], bytes]] = []
-        recorded = self.requests
-
-        class Handler(BaseHTTPRequestHandler):
-            def _answer(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                recorded.append((self.command, dict(self.headers), self.rfile.read(length)))
-                self.send_response(200)
-                self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            do_GET = _answer  # noqa: N815
-            do_POST = _answer  # noqa: N815
-
-            def log_message(self, format: str, *args: object) -> None:
-                return
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port: int = self.server.server_address[1]
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self._thread.start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/sparql"
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self._thread.join(5)
+    return Canned(200, body, {"Content-Type": content_type})
 
 
 def turtle_as_ntriples(path: Path) -> bytes:
