@@ -13,14 +13,21 @@ from enginekit import DEADLINE, SECRET, SECRET_GRAPH, Listener, start_service
 from second_engine import MISSING, Virtuoso, available
 
 from kringloop.graphs import BUNDLED
+from kringloop.graphstore.provenance import PROVENANCE_GRAPH
+from kringloop.partners.registry import REGISTRY_GRAPH
 from kringloop.store.loading import read_graph
-from tests.service.servicekit import Service
+from tests.service.servicekit import Service, empty_provenance_size, empty_registry_graph
 
 
 @pytest.fixture(scope="session")
-def file_sizes() -> dict[str, int]:
-    """Triples per bundled graph as Kringloop reads the files (what it loads)."""
-    return {str(source.iri): read_graph(source)[1] for source in BUNDLED}
+def file_sizes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, int]:
+    """Triples per published graph of a fresh instance: each bundled graph as Kringloop
+    reads its files, the registry graph of an empty registry, the provenance graph that
+    describes only itself."""
+    sizes = {str(source.iri): read_graph(source)[1] for source in BUNDLED}
+    sizes[REGISTRY_GRAPH] = len(empty_registry_graph(tmp_path_factory))
+    sizes[PROVENANCE_GRAPH] = empty_provenance_size(tmp_path_factory)
+    return sizes
 
 
 @pytest.fixture(scope="session")

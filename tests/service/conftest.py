@@ -12,10 +12,19 @@ from collections.abc import Iterator
 
 import pytest
 from rdflib import Dataset, Graph, URIRef
-from servicekit import PUBLISHED, Service, start_external, start_managed, start_oxigraph
+from servicekit import (
+    PUBLISHED,
+    Service,
+    empty_provenance_graph,
+    empty_provenance_size,
+    empty_registry_graph,
+    start_external,
+    start_managed,
+    start_oxigraph,
+)
 
 from kringloop.graphstore.provenance import PROVENANCE_GRAPH
-from kringloop.partners.registry import REGISTRY_GRAPH, Registry
+from kringloop.partners.registry import REGISTRY_GRAPH
 from kringloop.services import SYSTEM_GRAPHS
 
 
@@ -54,19 +63,16 @@ def service(request: pytest.FixtureRequest) -> Service:
 @pytest.fixture(scope="session")
 def graph_sizes(bundled: Dataset, tmp_path_factory: pytest.TempPathFactory) -> dict[str, int]:
     """Triples per published graph of a fresh instance: the bundled graphs as rdflib counts
-    their files, the registry graph of an empty registry, and no provenance yet."""
+    their files, the registry graph of an empty registry, the provenance graph that
+    describes only itself."""
     sizes = {iri: len(bundled.graph(URIRef(iri))) for iri in PUBLISHED if iri not in SYSTEM_GRAPHS}
     sizes[REGISTRY_GRAPH] = len(empty_registry_graph(tmp_path_factory))
-    sizes[PROVENANCE_GRAPH] = 0
+    sizes[PROVENANCE_GRAPH] = empty_provenance_size(tmp_path_factory)
     return sizes
 
 
 @pytest.fixture(scope="session")
 def registry_graph(tmp_path_factory: pytest.TempPathFactory) -> Graph:
-    """The registry graph a fresh instance publishes (no partners yet)."""
-    return empty_registry_graph(tmp_path_factory)
-
-
-def empty_registry_graph(tmp_path_factory: pytest.TempPathFactory) -> Graph:
-    empty = Registry.open(tmp_path_factory.mktemp("empty-registry"))
-    return Graph().parse(data=empty.public_graph(), format="nt")
+    """The system graphs a fresh instance publishes: the registry (no partners yet) and
+    the provenance graph (no versions yet), as one graph."""
+    return empty_registry_graph(tmp_path_factory) + empty_provenance_graph(tmp_path_factory)

@@ -12,8 +12,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pytest
 import requests
+from rdflib import Graph
 
+from kringloop.graphstore.provenance import provenance_graph
+from kringloop.graphstore.versions import VersionStore
+from kringloop.partners.registry import Registry
 from kringloop.services import SYSTEM_GRAPHS, bundled_graphs
 from kringloop.store.managed import find_binary
 
@@ -176,3 +181,20 @@ class _Client(requests.Session):
 
 #: A fresh connection per call would be slower; one session is fine for sequential tests.
 http = _Client()
+
+
+def empty_registry_graph(tmp_path_factory: pytest.TempPathFactory) -> Graph:
+    """The registry graph a fresh instance publishes (no partners registered yet)."""
+    empty = Registry.open(tmp_path_factory.mktemp("empty-registry"))
+    return Graph().parse(data=empty.public_graph(), format="nt")
+
+
+def empty_provenance_graph(tmp_path_factory: pytest.TempPathFactory) -> Graph:
+    """The provenance graph before the first write (it describes itself, nothing more)."""
+    directory = tmp_path_factory.mktemp("empty-provenance")
+    data = provenance_graph(Registry.open(directory), VersionStore(directory / "graphs"), [])
+    return Graph().parse(data=data, format="nt")
+
+
+def empty_provenance_size(tmp_path_factory: pytest.TempPathFactory) -> int:
+    return len(empty_provenance_graph(tmp_path_factory))

@@ -50,15 +50,32 @@ def agent_iri(registry: Registry, agent: str) -> ox.NamedNode:
 
 
 def provenance_graph(registry: Registry, versions: VersionStore, graphs: Iterable[str]) -> bytes:
-    """N-Triples of the provenance of every kept version of ``graphs``."""
-    triples: list[ox.Triple] = []
+    """N-Triples of the provenance of every kept version of ``graphs``.
+
+    The graph describes itself as a ``prov:Bundle`` (a named set of provenance), so it is
+    never empty: it exists, and says what it is, before the first write.
+    """
+    bundle = ox.NamedNode(PROVENANCE_GRAPH)
+    triples: list[ox.Triple] = [
+        ox.Triple(bundle, _RDF_TYPE, ox.NamedNode(_PROV + "Bundle")),
+        ox.Triple(
+            bundle,
+            _RDFS_LABEL,
+            ox.Literal("Herkomst van de opgeslagen grafen (Kringloop)", language="nl"),
+        ),
+        ox.Triple(
+            bundle,
+            _RDFS_LABEL,
+            ox.Literal("Provenance of the stored graphs (Kringloop)", language="en"),
+        ),
+    ]
     for graph in graphs:
         kept = sorted(versions.versions(graph), key=lambda version: version.number)
         previous: Version | None = None
         for version in kept:
             triples.extend(_describe(registry, version, previous))
             previous = version
-    return (ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"") if triples else b""
+    return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
 
 
 def _describe(registry: Registry, version: Version, previous: Version | None) -> list[ox.Triple]:

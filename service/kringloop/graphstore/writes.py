@@ -224,8 +224,15 @@ class GraphWriter:
         # One publisher at a time, each reading the latest: an older provenance graph
         # never overwrites a newer one.
         with file_lock(self.journal_dir.parent / "system.lock"):
-            self._engine_put(REGISTRY_GRAPH, self.registry.public_graph())
-            self._engine_put(PROVENANCE_GRAPH, self.provenance())
+            for graph, data in (
+                (REGISTRY_GRAPH, self.registry.public_graph()),
+                (PROVENANCE_GRAPH, self.provenance()),
+            ):
+                # An empty graph is no graph (GRAPH ?g {} must not list it).
+                if data.strip():
+                    self._engine_put(graph, data)
+                else:
+                    self._engine_delete(graph)
 
     @property
     def stamp_file(self) -> Path:
