@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
-from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.term import IdentifiedNode, Node
+from rdflib import BNode, Graph
+from rdflib.term import IdentifiedNode
 
 from bench import report
 from bench.stats import percentile
@@ -38,7 +38,7 @@ from bench.synthetic import (
     parse_size,
     size_label,
 )
-from kringloop.shaclfast import context_triples, validate_quads
+from kringloop.shaclfast import context_triples, to_rdflib, validate_quads
 from kringloop.shaclreport import ValidationReport
 from kringloop.validation import load_shapes, validate
 
@@ -50,20 +50,6 @@ def synthetic_triples(size: int, partner: str | None) -> list[ox.Triple]:
     generator = PartnerGraphGenerator(Concepts.bundled(), size_label(size), partner=partner)
     text = "".join(f"{s} {p} {o} .\n" for s, p, o in generator.triples(size))
     return [q.triple for q in ox.parse(text.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES)]
-
-
-def _rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> Node:
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return Literal(term.value, lang=term.language)
-        if term.datatype.value == XSD_STRING:
-            return Literal(term.value)
-        return Literal(term.value, datatype=URIRef(term.datatype.value))
-    raise ValueError(f"RDF-star term in a synthetic graph: {term}")
 
 
 def result_keys(found: ValidationReport) -> set[tuple[str, ...]]:
@@ -93,11 +79,11 @@ def measure(size: int, partner: str | None, runs: int) -> dict[str, Any]:
     start = time.perf_counter()
     union = Graph()
     union.addN(
-        (_rdflib(t.subject), _rdflib(t.predicate), _rdflib(t.object), union)
+        (to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object), union)
         for t in (*context_triples(), *data)
     )
     shapes = load_shapes()
-    focus = {node for t in data if isinstance(node := _rdflib(t.subject), IdentifiedNode)}
+    focus = {node for t in data if isinstance(node := to_rdflib(t.subject), IdentifiedNode)}
     built = time.perf_counter()
     slow = validate(union, shapes=shapes, focus_nodes=focus)
     done = time.perf_counter()

@@ -45,7 +45,14 @@ from kringloop.shaclreport import (
 from kringloop.store.loading import read_graph
 from kringloop.validation import load_shapes
 
-__all__ = ["SUPPORTED", "check_shapes", "compile_shapes", "context_triples", "validate_quads"]
+__all__ = [
+    "SUPPORTED",
+    "check_shapes",
+    "compile_shapes",
+    "context_triples",
+    "to_rdflib",
+    "validate_quads",
+]
 
 Focus = TypingLiteral["data", "all"]
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
@@ -231,9 +238,9 @@ def _copy(
 ) -> Node:
     """Copy a report node and what hangs from it; data blank nodes become the original ones."""
     if node in originals:
-        return _rdflib(originals[node])
+        return to_rdflib(originals[node])
     if not isinstance(node, ox.BlankNode):
-        return _rdflib(node)
+        return to_rdflib(node)
     if node in fresh:
         return fresh[node]
     copy = fresh[node] = BNode()
@@ -242,7 +249,8 @@ def _copy(
     return copy
 
 
-def _rdflib(term: Term) -> Node:
+def to_rdflib(term: Term) -> Node:
+    """A pyoxigraph term as the rdflib term pyshacl and the reports use."""
     if isinstance(term, ox.NamedNode):
         return URIRef(term.value)
     if isinstance(term, ox.BlankNode):
@@ -253,7 +261,7 @@ def _rdflib(term: Term) -> Node:
         if term.datatype.value == _XSD_STRING:
             return Literal(term.value)
         return Literal(term.value, datatype=URIRef(term.datatype.value))
-    raise ConfigurationError(f"unexpected term in a SHACL report: {term}")
+    raise ConfigurationError(f"an RDF 1.2 triple term has no rdflib form: {term}")
 
 
 def _labels(graph: set[ox.Triple], nodes: set[URIRef]) -> dict[Node, dict[str, str]]:

@@ -20,7 +20,7 @@ from rdflib.term import Node
 from bench.synthetic import Concepts, PartnerGraphGenerator
 from kringloop.errors import ConfigurationError
 from kringloop.graphs import BUNDLED
-from kringloop.shaclfast import context_triples, validate_quads
+from kringloop.shaclfast import context_triples, to_rdflib, validate_quads
 from kringloop.shaclreport import SH, ValidationReport, read_results
 from kringloop.store.loading import read_graph
 from kringloop.validation import load_shapes, validate
@@ -28,20 +28,6 @@ from kringloop.vocab import KL
 from tests.shapes.test_shapes import EXAMPLE_FILES, Example
 
 Key = tuple[object, ...]
-
-
-def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> Node:
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return Literal(term.value, lang=term.language)
-        if term.datatype.value == str(XSD.string):
-            return Literal(term.value)
-        return Literal(term.value, datatype=URIRef(term.datatype.value))
-    raise AssertionError(f"no RDF-star in these tests: {term}")
 
 
 def rdflib_graph(triples: Iterable[ox.Triple]) -> Graph:
