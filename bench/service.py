@@ -69,6 +69,13 @@ class KringloopService:
             str(self.port),
             "--data-dir",
             str(self.data_dir),
+            # The benches hammer from one address: no per-client limit (loadmix sets its own).
+            "--rate-limit-queries",
+            "0",
+            "--rate-limit-pages",
+            "0",
+            "--rate-limit-writes",
+            "0",
             *self.extra_arguments,
         ]
 

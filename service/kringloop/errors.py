@@ -97,6 +97,22 @@ class ValidationFailedError(KringloopError):
     title = "Validation failed"
 
 
+class TooManyRequestsError(KringloopError):
+    """A client used up its rate limit; ``retry_after`` whole seconds until it may again."""
+
+    status = 429
+    title = "Too many requests"
+
+    def __init__(self, detail: str, retry_after: int, **extra: Any) -> None:
+        super().__init__(detail, retryAfter=retry_after, **extra)
+        self.retry_after = retry_after
+
+    def problem(self) -> dict[str, Any]:
+        body = super().problem()
+        body["headers"] = {"Retry-After": str(self.retry_after)}
+        return body
+
+
 class QueryTimeoutError(KringloopError):
     status = 503
     title = "Query deadline exceeded"

@@ -149,6 +149,34 @@ class Settings:
     cors_origin: str = _setting(
         "*", "origin", "Access-Control-Allow-Origin sent on read responses; empty: no CORS."
     )
+    rate_limit_queries: int = _setting(
+        300,
+        "per min",
+        "Data requests one client may make per minute (`/sparql`, `.json`/`.csv`/... of views "
+        "and pages, `/graph-store` reads, dumps); more is 429 with Retry-After; 0: no limit.",
+    )
+    rate_limit_pages: int = _setting(
+        300, "per min", "HTML pages one client may ask per minute; 0: no limit."
+    )
+    rate_limit_writes: int = _setting(
+        30,
+        "per min",
+        "Writes one client may make per minute (`/graph-store` PUT/POST/DELETE, restores, "
+        "POST `/validate`); 0: no limit.",
+    )
+    rate_limit_burst: int = _setting(
+        60,
+        "requests",
+        "Requests of each kind a client may send at once before the per-minute rates apply "
+        "(writes: at most `rate_limit_writes`).",
+    )
+    trusted_proxies: int = _setting(
+        0,
+        "proxies",
+        "Reverse proxies in front of the service: the client is the address the outermost "
+        "put in X-Forwarded-For, this many from the right (rate limiting); 0: the header is "
+        "ignored (anyone can send it).",
+    )
     log_level: str = _setting("info", "level", "Log level: debug, info, warning, error.")
 
     # -- loading -----------------------------------------------------------------
@@ -209,6 +237,7 @@ class Settings:
             "graph_versions",
             "harvest_timeout",
             "harvest_max_bytes",
+            "rate_limit_burst",
         )
         for name in positive:
             if getattr(self, name) <= 0:
@@ -216,7 +245,14 @@ class Settings:
         for name in ("port", "engine_port"):
             if not 0 <= getattr(self, name) <= 65535:
                 raise ConfigurationError(f"setting {name} must be a port number (0-65535)")
-        for name in ("probation", "harvest_interval"):
+        for name in (
+            "probation",
+            "harvest_interval",
+            "rate_limit_queries",
+            "rate_limit_pages",
+            "rate_limit_writes",
+            "trusted_proxies",
+        ):
             if getattr(self, name) < 0:
                 raise ConfigurationError(f"setting {name} must not be negative")
         if self.engine_results_format not in {"tsv", "json"}:

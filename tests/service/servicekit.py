@@ -34,10 +34,15 @@ def free_port() -> int:
         return port
 
 
+#: The suite's services are not rate limited (test_rate_limit.py gives its limits as flags).
+UNLIMITED = {f"KRINGLOOP_RATE_LIMIT_{kind}": "0" for kind in ("QUERIES", "PAGES", "WRITES")}
+
+
 def clean_environment(**extra: str) -> dict[str, str]:
-    """This environment without any KRINGLOOP_* setting, plus ``extra``."""
+    """This environment without any KRINGLOOP_* setting, plus ``extra``; no rate limits."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("KRINGLOOP_")}
     environment["KRINGLOOP_LOG_LEVEL"] = "warning"
+    environment.update(UNLIMITED)
     if "KRINGLOOP_ROOT" in os.environ:
         environment["KRINGLOOP_ROOT"] = os.environ["KRINGLOOP_ROOT"]
     environment.update(extra)

@@ -129,7 +129,15 @@ def export_pages(out: Path, base: str = BASE) -> list[Path]:
 
     iris = minted_iris(load_bundled_store())
     with tempfile.TemporaryDirectory(prefix="kringloop-export-") as folder:
-        flags = {"data_dir": folder, "engine_query_url": "", "log_level": "warning"}
+        # The export renders every page through the app itself: no per-client limit applies.
+        flags = {
+            "data_dir": folder,
+            "engine_query_url": "",
+            "log_level": "warning",
+            "rate_limit_queries": 0,
+            "rate_limit_pages": 0,
+            "rate_limit_writes": 0,
+        }
         supervisor = Supervisor(Settings.load(flags, os.environ), out=lambda _text: None)
         try:
             app = create_app(supervisor.start_engine())

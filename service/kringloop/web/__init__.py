@@ -12,6 +12,7 @@ from kringloop.web import (
     hooks,
     partners,
     query_page,
+    ratelimit,
     resources,
     sparql,
     system,
@@ -22,6 +23,7 @@ from kringloop.web import (
 
 def register(app: Flask) -> None:
     hooks.register(app)
+    ratelimit.register(app)
     errors.register(app)
     app.register_blueprint(sparql.blueprint)
     app.register_blueprint(system.blueprint)
