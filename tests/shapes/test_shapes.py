@@ -23,6 +23,7 @@ from rdflib.term import Node
 
 from kringloop.cli.validate import load_bundled_data
 from kringloop.graphs import load_bundled_dataset
+from kringloop.paths import project_root
 from kringloop.validation import (
     SH,
     SHAPES,
@@ -68,7 +69,14 @@ def read_example(path: Path) -> Example:
     return Example(path, expectations)
 
 
-EXAMPLE_FILES = [read_example(path) for path in sorted(EXAMPLES.glob("*.ttl"))]
+#: The shapes' failing examples, and the monitoring data's (kept beside its demonstration data).
+EXAMPLE_FILES = [
+    read_example(path)
+    for path in [
+        *sorted(EXAMPLES.glob("*.ttl")),
+        *sorted((project_root() / "examples" / "monitoring").glob("invalid-*.ttl")),
+    ]
+]
 
 
 def declared_shapes(shapes: Graph) -> set[Node]:

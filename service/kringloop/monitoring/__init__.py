@@ -1,0 +1,1 @@
+"""Monitoring and the yearly update: progress records, indicator values, spreadsheets."""
