@@ -48,16 +48,24 @@ def atomic_write(path: Path, data: bytes, *, mode: int = 0o644) -> None:
 
 
 def write_new(path: Path, data: bytes) -> None:
-    """Create ``path`` (it must not exist) with ``data``, fsynced with its directory."""
+    """Create ``path`` (it must not exist) with ``data``, fsynced with its directory.
+
+    A failure (a full disk) removes the file again: no half-written file is left.
+    """
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     try:
-        view = memoryview(data)
-        while view:
-            written = os.write(fd, view)
-            view = view[written:]
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+        try:
+            view = memoryview(data)
+            while view:
+                written = os.write(fd, view)
+                view = view[written:]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+        raise
     fsync_directory(path.parent)
 
 

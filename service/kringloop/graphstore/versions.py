@@ -169,9 +169,15 @@ class VersionStore:
                 bytes=len(ntriples),
                 restored_from=restored_from,
             )
-            write_new(directory / f"v{number}.nt", ntriples)
             record = json.dumps(version.to_json(), indent=2) + "\n"
-            atomic_write(directory / f"v{number}.json", record.encode("utf-8"))
+            try:
+                write_new(directory / f"v{number}.nt", ntriples)
+                atomic_write(directory / f"v{number}.json", record.encode("utf-8"))
+            except BaseException:
+                # A full disk between the two files: leave no content without its record
+                # (recovery would never list it, pruning would count it).
+                remove_durably(_files_of(directory, number))
+                raise
             return version
 
     def commit(self, version: Version) -> None:

@@ -22,6 +22,7 @@ and a write that was not acknowledged is either wholly there or wholly absent.
 
 from __future__ import annotations
 
+import errno
 import json
 import time
 import uuid
@@ -59,6 +60,21 @@ class WriteRejectedError(ValidationFailedError):
             reason="shacl",
         )
         self.report = report
+
+
+class StorageFullError(KringloopError):
+    """The disk (or a quota, or a file size limit) has no room for the write (507)."""
+
+    status = 507
+    title = "Insufficient storage"
+
+
+#: What the operating system says when a file cannot grow.
+_NO_ROOM = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+
+
+def _no_room(error: BaseException) -> bool:
+    return isinstance(error, OSError) and error.errno in _NO_ROOM
 
 
 @dataclass(frozen=True)
@@ -290,9 +306,14 @@ class GraphWriter:
             self.journal_dir.mkdir(parents=True, exist_ok=True)
             entries = [{"graph": v.graph, "number": v.number} for v in prepared]
             atomic_write(journal, json.dumps(entries).encode("utf-8"))
-        except BaseException:
+        except BaseException as error:
             for version in prepared:
                 self.versions.abandon(version)
+            if _no_room(error):
+                raise StorageFullError(
+                    "the server's disk is full: nothing was stored; try again later",
+                    reason="disk-full",
+                ) from error
             raise
         try:
             self._apply_to_engine(prepared, previous)
@@ -301,11 +322,27 @@ class GraphWriter:
             for version in prepared:
                 self.versions.abandon(version)
             raise
-        for version in prepared:
-            self.versions.commit(version)
+        try:
+            for version in prepared:
+                self.versions.commit(version)
+        except OSError as error:
+            if not _no_room(error):
+                raise
+            # The journal stays: the write completes at the next recovery (the engine
+            # holds it already). It was not acknowledged, so the client may retry.
+            raise StorageFullError(
+                "the server's disk is full: the write is not confirmed; it completes when "
+                "the service recovers",
+                reason="disk-full",
+            ) from error
         journal.unlink(missing_ok=True)
         fsync_directory(self.journal_dir)
-        self.touch()
+        try:
+            self.touch()
+        except OSError as error:  # committed: other processes notice at their next refresh
+            if not _no_room(error):
+                raise
+            _log.warning("change stamp not written: the disk is full")
         try:
             self.publish_system_graphs()
         except EngineError as error:  # the write itself stands; provenance catches up later
