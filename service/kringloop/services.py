@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from kringloop.settings import Settings
 from kringloop.store.engine import EngineClient
 from kringloop.store.managed import read_state
 from kringloop.store.remote import EngineEndpoints
+from kringloop.validationcontext import context_for
 
 #: The system graphs every instance publishes: the partner registry and the provenance.
 SYSTEM_GRAPHS = (REGISTRY_GRAPH, PROVENANCE_GRAPH)
@@ -45,7 +47,9 @@ def build_writer(settings: Settings, client: EngineClient | None) -> GraphWriter
     data = settings.data_path()
     registry = Registry.open(data)
     versions = VersionStore(data / "graphs", keep=settings.graph_versions)
-    return GraphWriter(versions, registry, client, journal_dir=data / "graphs" / "journal")
+    writer = GraphWriter(versions, registry, client, journal_dir=data / "graphs" / "journal")
+    writer.context = partial(context_for, writer)
+    return writer
 
 
 @dataclass

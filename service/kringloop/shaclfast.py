@@ -34,7 +34,7 @@ from rdflib.namespace import RDF, RDFS, SKOS, XSD
 from rdflib.term import Node
 
 from kringloop.errors import ConfigurationError
-from kringloop.graphs import AGENDA, ONTOLOGY, VOCABULARIES
+from kringloop.graphs import AGENDA, ONTOLOGY, VOCABULARIES, GraphSource
 from kringloop.shaclreport import (
     LANGUAGES,
     REPORT_PREFIXES,
@@ -128,16 +128,27 @@ def _project_shapes() -> shacl.Shapes:
 
 @lru_cache(maxsize=1)
 def _context() -> tuple[ox.Triple, ...]:
-    found: list[ox.Triple] = []
-    for source in (ONTOLOGY, VOCABULARIES, AGENDA):
-        data, _count = read_graph(source)
-        found.extend(quad.triple for quad in ox.parse(data, format=ox.RdfFormat.N_TRIPLES))
-    return tuple(found)
+    return (*_schema(), *_read(AGENDA))
+
+
+@lru_cache(maxsize=1)
+def _schema() -> tuple[ox.Triple, ...]:
+    return (*_read(ONTOLOGY), *_read(VOCABULARIES))
+
+
+def _read(source: GraphSource) -> tuple[ox.Triple, ...]:
+    data, _count = read_graph(source)
+    return tuple(quad.triple for quad in ox.parse(data, format=ox.RdfFormat.N_TRIPLES))
 
 
 def context_triples() -> list[ox.Triple]:
     """The ontology, vocabularies and agenda from the bundled files (read once)."""
     return list(_context())
+
+
+def schema_triples() -> list[ox.Triple]:
+    """The ontology and vocabularies from the bundled files (read once): no agenda edition."""
+    return list(_schema())
 
 
 def validate_quads(

@@ -62,7 +62,16 @@ def check_subjects(
         )
 
 
-def validate_contents(contents: Mapping[str, Sequence[ox.Triple]]) -> ValidationReport:
-    """SHACL-check the union of the resulting graphs against the project's shapes."""
+def validate_contents(
+    contents: Mapping[str, Sequence[ox.Triple]], context: Sequence[ox.Triple] | None = None
+) -> ValidationReport:
+    """SHACL-check the union of the resulting graphs against the project's shapes.
+
+    ``context`` defaults to the bundled ontology, vocabularies and agenda;
+    :func:`kringloop.validationcontext.context_for` gives the one for a data directory
+    with later editions.
+    """
     union: list[ox.Triple] = [triple for triples in contents.values() for triple in triples]
-    return validate_quads(union, context=context_triples(), focus="data")
+    return validate_quads(
+        union, context=context_triples() if context is None else context, focus="data"
+    )

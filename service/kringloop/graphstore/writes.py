@@ -26,7 +26,7 @@ import errno
 import json
 import time
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -109,12 +109,16 @@ class GraphWriter:
         *,
         journal_dir: Path,
         engine_timeout: float = 60.0,
+        context: Callable[[Iterable[str]], Sequence[ox.Triple]] | None = None,
     ) -> None:
+        """``context`` gives, for the graphs a write names, the triples their links point
+        into (default: the bundled ontology, vocabularies and agenda)."""
         self.versions = versions
         self.registry = registry
         self.client = client
         self.journal_dir = journal_dir
         self.engine_timeout = engine_timeout
+        self.context = context
 
     # -- the operations ----------------------------------------------------------------
 
@@ -264,7 +268,8 @@ class GraphWriter:
     # -- internals -------------------------------------------------------------------------
 
     def _validate(self, contents: Mapping[str, Sequence[ox.Triple]]) -> ValidationReport:
-        report = gate.validate_contents(contents)
+        context = self.context(list(contents)) if self.context is not None else None
+        report = gate.validate_contents(contents, context)
         if not report.conforms:
             raise WriteRejectedError(report)
         return report

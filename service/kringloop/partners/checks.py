@@ -12,6 +12,7 @@ from kringloop.partners.model import (
     PROVINCE_GRAPHS,
     default_graph,
     default_namespace,
+    is_province_graph,
 )
 from kringloop.vocab import BASE
 
@@ -86,8 +87,11 @@ def check_email(value: str) -> str:
 def check_graph(ref: str, graph: str) -> str:
     """A graph IRI that partner ``ref`` may own (another owner is checked elsewhere)."""
     check_iri(graph, "graph IRI")
-    if graph in PROVINCE_GRAPHS:
-        raise BadRequestError(f"graph <{graph}> is a province graph; no partner can own it")
+    if graph in PROVINCE_GRAPHS or is_province_graph(graph):
+        raise BadRequestError(
+            f"graph <{graph}> is a province graph in Kringloop's own namespace {BASE}; "
+            "no partner can own it"
+        )
     own = (default_graph(ref), default_namespace(ref))
     if graph.startswith(BASE) and graph != own[0] and not graph.startswith(own[1]):
         raise BadRequestError(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -22,6 +23,16 @@ BUNDLED_GRAPHS: tuple[str, ...] = tuple(str(source.iri) for source in BUNDLED)
 #: Graphs of the province: the bundled ones and the system graphs.
 PROVINCE_GRAPHS: frozenset[str] = frozenset(BUNDLED_GRAPHS + SYSTEM_GRAPHS)
 
+#: An edition reference: a year or a span of years (``2023``, ``2021-2022``).
+EDITION_REF = re.compile(r"^[0-9]{4}(-[0-9]{4})?$")
+#: The graphs of an agenda edition: what the document says, and our interpretations.
+EDITION_GRAPH = re.compile(
+    "^" + re.escape(str(GRAPH)) + r"(?P<kind>agenda|interpretaties)-(?P<ref>[0-9]{4}(-[0-9]{4})?)$"
+)
+#: The monitoring graphs: one year's progress records, and the indicators (all years).
+PROGRESS_GRAPH = re.compile("^" + re.escape(str(GRAPH)) + r"voortgang-[0-9]{4}$")
+INDICATOR_GRAPH = str(GRAPH["indicatoren"])
+
 
 @dataclass(frozen=True)
 class Partner:
@@ -41,6 +52,26 @@ class Partner:
     @property
     def iri(self) -> str:
         return registration_iri(self.ref)
+
+
+def is_edition_graph(graph_iri: str) -> bool:
+    """``{base}id/graaf/agenda-{edition}`` or ``.../interpretaties-{edition}``."""
+    return EDITION_GRAPH.match(graph_iri) is not None
+
+
+def is_province_graph(graph_iri: str) -> bool:
+    """Whether the administrator writes ``graph_iri`` and no partner can ever own it.
+
+    The bundled graphs, the two graphs of any agenda edition, and the monitoring graphs
+    (progress per year, indicators). The system graphs are the province's too, but nobody
+    writes them: see :data:`PROVINCE_GRAPHS`.
+    """
+    return (
+        graph_iri in BUNDLED_GRAPHS
+        or is_edition_graph(graph_iri)
+        or PROGRESS_GRAPH.match(graph_iri) is not None
+        or graph_iri == INDICATOR_GRAPH
+    )
 
 
 def registration_iri(ref: str) -> str:

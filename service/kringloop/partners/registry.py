@@ -23,13 +23,13 @@ from kringloop.errors import BadRequestError, ConfigurationError, NotFoundError
 from kringloop.partners import checks, tokens
 from kringloop.partners.model import (
     ADMIN,
-    BUNDLED_GRAPHS,
     PARTNERS_GRAPH,
     PROVINCE_GRAPHS,
     Partner,
     default_graph,
     default_namespace,
     default_organisation,
+    is_province_graph,
 )
 from kringloop.partners.rdf import partners_from_graph, public_graph, registry_graph
 
@@ -93,7 +93,7 @@ class Registry:
 
     def owner_of(self, graph_iri: str) -> str | None:
         """The partner that owns the graph, :data:`ADMIN` for a province graph, or None."""
-        if graph_iri in PROVINCE_GRAPHS:
+        if graph_iri in PROVINCE_GRAPHS or is_province_graph(graph_iri):
             return ADMIN
         for partner in self._snapshot.partners.values():
             if graph_iri in partner.graphs:
@@ -127,12 +127,14 @@ class Registry:
         return None
 
     def may_write(self, owner: str, graph_iri: str) -> bool:
-        """The administrator writes the bundled graphs, a partner the graphs it owns.
+        """The administrator writes the province's graphs, a partner the graphs it owns.
 
-        Nobody writes the system graphs through the API: the service generates them.
+        The province's graphs are the bundled ones, every agenda edition's two graphs and
+        the monitoring graphs (:func:`~kringloop.partners.model.is_province_graph`). Nobody
+        writes the system graphs through the API: the service generates them.
         """
         if owner == ADMIN:
-            return graph_iri in BUNDLED_GRAPHS
+            return is_province_graph(graph_iri)
         partner = self._snapshot.partners.get(owner)
         return partner is not None and graph_iri in partner.graphs
 

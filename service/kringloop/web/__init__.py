@@ -7,6 +7,7 @@ from flask import Flask
 from kringloop.web import (
     browse,
     dumps,
+    editions,
     errors,
     graphstore,
     hooks,
@@ -35,3 +36,4 @@ def register(app: Flask) -> None:
     app.register_blueprint(partners.blueprint)
     app.register_blueprint(graphstore.blueprint)
     app.register_blueprint(validate.blueprint)
+    app.register_blueprint(editions.blueprint)

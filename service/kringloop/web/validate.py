@@ -17,6 +17,7 @@ from flask import Blueprint, Response, render_template, request, url_for
 from kringloop.errors import BackendUnavailableError, BadRequestError, PayloadTooLargeError
 from kringloop.graphstore.gate import validate_contents
 from kringloop.upload import SUPPORTED_MEDIA_TYPES, UploadLimits, parse_upload
+from kringloop.validationcontext import context_for
 from kringloop.web.pages import choose_language, html_response, page_context
 from kringloop.web.reports import report_response
 from kringloop.web.state import services
@@ -102,7 +103,7 @@ def validate() -> Response:
             headers={"Retry-After": "5"},
         )
     try:
-        report = validate_contents(contents)
+        report = validate_contents(contents, context_for(services().writer, contents))
     finally:
         _RUNNING.release()
     return report_response(report, page=_page(language))
