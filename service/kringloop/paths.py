@@ -29,3 +29,8 @@ def source_text_path() -> Path:
         / "seed"
         / "uitvoeringsagenda-circulaire-samenleving-2021-2022.txt"
     )
+
+
+def package_dir() -> Path:
+    """The installed ``kringloop`` package (its ``templates/`` and ``static/``)."""
+    return Path(__file__).resolve().parent

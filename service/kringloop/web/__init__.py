@@ -14,6 +14,7 @@ from kringloop.web import (
     partners,
     query_page,
     ratelimit,
+    report,
     resources,
     sparql,
     system,
@@ -36,4 +37,5 @@ def register(app: Flask) -> None:
     app.register_blueprint(partners.blueprint)
     app.register_blueprint(graphstore.blueprint)
     app.register_blueprint(validate.blueprint)
+    app.register_blueprint(report.blueprint)
     app.register_blueprint(editions.blueprint)
