@@ -19,7 +19,7 @@ from kringloop.errors import EXIT_ERROR, KringloopError
 #: Command modules, in the order ``kringloop --help`` lists them.
 COMMAND_MODULES = (
     "serve", "validate", "query", "stats", "export", "partners", "harvest", "backup", "restore",
-    "diff", "report",
+    "diff", "report", "sheet", "importsheet",
 )  # fmt: skip
 
 Handler = Callable[[argparse.Namespace], int]

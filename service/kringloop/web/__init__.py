@@ -11,6 +11,7 @@ from kringloop.web import (
     errors,
     graphstore,
     hooks,
+    monitoring,
     partners,
     query_page,
     ratelimit,
@@ -39,3 +40,4 @@ def register(app: Flask) -> None:
     app.register_blueprint(validate.blueprint)
     app.register_blueprint(report.blueprint)
     app.register_blueprint(editions.blueprint)
+    app.register_blueprint(monitoring.blueprint)
