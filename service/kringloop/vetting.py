@@ -12,8 +12,16 @@ the raw text and the unescaped one, and refuses what either reveals.
 Refused: any update operation (``LOAD``, ``INSERT`` ...); ``FROM``/``FROM NAMED`` naming
 anything but a published graph; ``SERVICE`` to anything but an allowed endpoint
 (``SERVICE ?var`` always); text over the size limit; nesting deeper than the limit.
+
 What a ``SERVICE``, ``FROM`` or ``LOAD`` target may be is decided in
 :mod:`kringloop.vetting_targets`.
+
+A flat chain builds a tree as deep as a nested one: 650 ``MINUS {}`` in a row, 1600
+``UNION``s, 2000 ``||``, ``+``, ``/`` or ``;`` overflow the stack of ``oxigraph serve``
+(measured, each well under the size limit), while the bracket depth stays 1. So every
+operator and chaining keyword counts as a level of the bracket level it is in, and the
+open levels with their chains may add up to at most :data:`CHAIN_FACTOR` times the depth
+limit (256 by default; the curated views reach 22).
 
 Engine extensions never reach the engine either (Virtuoso runs them): the non-SPARQL
 keywords ``DEFINE`` and ``OPTION`` and prefixed names whose prefix the query does not
@@ -59,6 +67,12 @@ UPDATE_KEYWORDS = frozenset(
 QUERY_FORMS = frozenset({"SELECT", "CONSTRUCT", "DESCRIBE", "ASK"})
 #: Engine keywords that are not SPARQL 1.1 (Virtuoso's pragmas and query options).
 EXTENSION_KEYWORDS = frozenset({"DEFINE", "OPTION"})
+#: Keywords that chain their neighbours into a deeper tree (each also counts as a level).
+CHAIN_KEYWORDS = frozenset({"UNION", "MINUS", "OPTIONAL", "FILTER", "BIND"})
+#: Operators and separators that chain their neighbours (``||`` and ``&&`` count once).
+CHAIN_MARKS = frozenset("|&/+-*=!<>,;.^")
+#: Open levels plus the operators chained in them: at most this many times the depth limit.
+CHAIN_FACTOR = 4
 #: IRI schemes an engine maps to its own built-in functions (Virtuoso: ``bif:``, ``sql:``).
 EXTENSION_SCHEMES = ("bif:", "sql:")
 
@@ -228,11 +242,21 @@ def _vet_reading(
     from_named: list[str] = []
     depth = 0
     deepest = 0
+    chains = [0]  # the operators chained so far in each open level (the top one first)
+    chained = 0  # their sum
+    previous: Token | None = None
     index = 0
     while index < len(tokens):
         token = tokens[index]
         kind = token.kind
+        if _chains(token, previous):
+            chains[-1] += 1
+            chained += 1
+            if depth + chained > max_depth * CHAIN_FACTOR:
+                _refuse_chain(text, token, max_depth * CHAIN_FACTOR)
+        previous = token
         if kind == "open":
+            chains.append(0)
             depth += 1
             if depth > deepest:
                 deepest = depth
@@ -247,6 +271,8 @@ def _vet_reading(
                         column=column,
                     )
         elif kind == "close":
+            if len(chains) > 1:
+                chained -= chains.pop()
             depth = max(depth - 1, 0)
         elif kind == "pname" and predeclared is not None:
             _check_prefix(text, token, prefixes)
@@ -283,6 +309,32 @@ def _vet_reading(
                 index = target_index
         index += 1
     return VettedQuery(form, tuple(from_graphs), tuple(from_named), deepest)
+
+
+def _chains(token: Token, previous: Token | None) -> bool:
+    """Whether ``token`` chains what is around it (``||`` and ``&&`` count once)."""
+    if token.kind == "word":
+        return token.text.upper() in CHAIN_KEYWORDS
+    if token.kind != "other" or token.text not in CHAIN_MARKS:
+        return False
+    return not (
+        previous is not None
+        and previous.text == token.text
+        and previous.offset + 1 == token.offset
+        and token.text in "|&"
+    )
+
+
+def _refuse_chain(text: str, token: Token, limit: int) -> None:
+    line, column = position(text, token.offset)
+    raise QueryRefusedError(
+        f"the query nests deeper than {limit} levels, counting its chained operators and "
+        f"UNION, MINUS, OPTIONAL, FILTER and BIND as levels (at line {line}, column {column})",
+        reason="depth",
+        limit=limit,
+        line=line,
+        column=column,
+    )
 
 
 def _declare_prefix(

@@ -112,13 +112,15 @@ def _missing_header() -> dict[str, Any]:
 
 
 def _graph_operation(view: View, media_type: str) -> dict[str, Any]:
+    # JSON-LD is a JSON document (an array of node objects, or an object); Turtle is text.
+    body = {"type": ["array", "object"]} if media_type.endswith("json") else {"type": "string"}
     return {
         **_operation(view, media_type.rsplit("/", 1)[-1]),
         "parameters": _view_parameters(view),
         "responses": {
             "200": {
                 "description": "The graph the view constructs.",
-                "content": {media_type: {"schema": {"type": "string"}}},
+                "content": {media_type: {"schema": body}},
             },
             "400": _PROBLEM,
             "404": _PROBLEM,

@@ -10,6 +10,12 @@ While ``kringloop serve`` runs on the same data directory its engine gets the gr
 once; otherwise they are loaded at its next start. Exit codes: 0 written (or nothing to
 do, or a dry run), 1 the sheet has errors or the shapes refuse it, 2 usage error (also:
 no terminal to confirm and no --yes).
+
+``kringloop import FILE --edition NEW [--from BASE] [--issued DATE]`` reads a changed
+edition sheet (``kringloop sheet --edition BASE``; BASE defaults to the current edition)
+as the new edition NEW: row errors as above; the preview is the diff of BASE and NEW per
+theme; the commit writes NEW's agenda and interpretations graphs in one step. Refused when
+NEW exists or is not later than BASE.
 """
 
 from __future__ import annotations
@@ -17,9 +23,12 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Any
 
+from kringloop.cli.diff import summary_text
+from kringloop.editionimport import commit_edition, plan_edition
 from kringloop.errors import EXIT_ERROR, EXIT_NONCONFORMING, EXIT_OK, BadRequestError
 from kringloop.harvest import running_engine
 from kringloop.monitoring.importing import (
@@ -43,8 +52,22 @@ def register(subparsers: Any) -> None:
         description=__doc__.split("\n\n", 1)[1].replace("``", "") if __doc__ else None,
     )
     parser.add_argument("file", metavar="FILE", type=Path, help="the sheet (.xlsx or .csv)")
+    kind = parser.add_mutually_exclusive_group(required=True)
+    kind.add_argument("--year", type=int, help="the reporting year the sheet is for")
+    kind.add_argument(
+        "--edition", metavar="NEW", help="import an edition sheet as the new edition NEW"
+    )
     parser.add_argument(
-        "--year", type=int, required=True, help="the reporting year the sheet is for"
+        "--from",
+        dest="base",
+        metavar="BASE",
+        help="with --edition: the edition the sheet was exported from (default: the current)",
+    )
+    parser.add_argument(
+        "--issued",
+        metavar="DATE",
+        type=_date,
+        help="with --edition: the new edition's date of issue, YYYY-MM-DD (default: today)",
     )
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--yes", action="store_true", help="store without asking")
@@ -55,7 +78,18 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=run)
 
 
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.edition is not None:
+        return run_edition(args)
+    if args.base is not None or args.issued is not None:
+        raise BadRequestError("--from and --issued go with --edition, not with --year")
     year = check_year(args.year)
     data = _read(args.file)
     settings = Settings.load({"data_dir": args.data_dir}, os.environ)
@@ -140,3 +174,62 @@ def _preview(plan: ImportPlan, path: Path) -> None:
         skipped.append(f"{plan.skipped_values} indicator(en) zonder waarde")
     if skipped:
         print(f"Niet ingelezen (leeg): {', '.join(skipped)}.")
+
+
+def run_edition(args: argparse.Namespace) -> int:
+    """Import an edition sheet as the new edition ``args.edition``."""
+    data = _read(args.file)
+    settings = Settings.load({"data_dir": args.data_dir}, os.environ)
+    client = None if args.dry_run else running_engine(settings)
+    try:
+        writer = build_writer(settings, client)
+        try:
+            plan = plan_edition(
+                writer, data, args.file.name, args.edition, base_ref=args.base, issued=args.issued
+            )
+        except (SheetRefusedError, SheetTooLargeError) as refused:
+            print(f"{args.file}: {refused.detail}; er is niets veranderd", file=sys.stderr)
+            return EXIT_NONCONFORMING
+        if not plan.ok:
+            for problem in plan.errors:
+                print(problem.message, file=sys.stderr)
+            print(f"{len(plan.errors)} fout(en); er is niets veranderd", file=sys.stderr)
+            return EXIT_NONCONFORMING
+        assert plan.new is not None
+        print(summary_text(plan.changes, plan.base.edition, plan.new.edition, "nl"), end="")
+        if args.dry_run:
+            print("Proefrun (--dry-run): er is niets veranderd.")
+            return EXIT_OK
+        if not _confirmed(args.yes):
+            return EXIT_ERROR if not args.yes and not sys.stdin.isatty() else EXIT_OK
+        try:
+            versions = commit_edition(writer, plan)
+        except ImportRejectedError as rejected:
+            for message in rejected.messages:
+                print(message, file=sys.stderr)
+            print(rejected.detail, file=sys.stderr)
+            return EXIT_NONCONFORMING
+    finally:
+        if client is not None:
+            client.close()
+    for graph, number in versions.items():
+        print(f"Doorgevoerd: <{graph}> versie {number}")
+    print(f"Editie {plan.new_ref} is gemaakt (een herziening van {plan.base.edition.ref}).")
+    return EXIT_OK
+
+
+def _confirmed(yes: bool) -> bool:
+    """``--yes``, or "j" at the prompt; without a terminal, a message and no."""
+    if yes:
+        return True
+    if not sys.stdin.isatty():
+        print(
+            "niet doorgevoerd: er is geen terminal om te bevestigen; geef --yes om "
+            "door te voeren, of --dry-run om alleen te kijken",
+            file=sys.stderr,
+        )
+        return False
+    if input("Doorvoeren? [j/N] ").strip().lower() not in YES:
+        print("Niet doorgevoerd; er is niets veranderd.")
+        return False
+    return True

@@ -98,8 +98,8 @@ def page_context(language: str, texts: dict[str, dict[str, str]]) -> dict[str, A
         "query_url": url_for("query_page.query_page", lang=language),
         "partners_url": url_for("partners.partners_page", lang=language),
         "validate_url": url_for("validate.form", lang=language),
-        "progress_url": url_for("monitoring.index", lang=language),
-        "editions_url": url_for("editions.edition_list", lang=language),
+        "nav_progress_url": url_for("monitoring.index", lang=language),
+        "nav_editions_url": url_for("editions.edition_list", lang=language),
         "sparql_url": url_for("sparql.sparql"),
         "health_url": url_for("system.health"),
     }

@@ -276,7 +276,8 @@ def _positive(name: str, default: int) -> int:
     values = request.args.getlist(name)
     if not values:
         return default
-    if len(values) > 1 or not values[0].isdigit() or int(values[0]) < 1:
+    # ASCII digits only: str.isdigit() also takes "²", which int() refuses (a 500).
+    if len(values) > 1 or not (values[0].isascii() and values[0].isdigit()) or int(values[0]) < 1:
         raise BadRequestError(f"{name} must be one whole number from 1", parameter=name)
     return int(values[0])
 
