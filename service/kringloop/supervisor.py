@@ -126,7 +126,7 @@ class Supervisor:
             "-m",
             "gunicorn",
             "--worker-class",
-            "gthread",
+            "kringloop.webworker.BufferingThreadWorker",
             "--workers",
             "1",
             "--threads",

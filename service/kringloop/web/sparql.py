@@ -8,6 +8,8 @@ CORS headers go on read responses only.
 
 from __future__ import annotations
 
+from urllib.parse import unquote_to_bytes
+
 from flask import Blueprint, Response, g, request
 from werkzeug.datastructures import MultiDict
 
@@ -86,11 +88,14 @@ def sparql() -> Response:
 
 def _parameters() -> MultiDict[str, str]:
     """The protocol's parameters, wherever this kind of request carries them."""
+    _check_utf8(request.query_string)
     params: MultiDict[str, str] = MultiDict(request.args)
     if request.method != "POST":
         return params
     mimetype = request.mimetype
     if mimetype == FORM:
+        # Bounded by MAX_CONTENT_LENGTH; cached, so the form is parsed from the same bytes.
+        _check_utf8(request.get_data(cache=True))
         for key, values in request.form.lists():
             params.setlist(key, params.getlist(key) + values)
     elif mimetype == DIRECT:
@@ -108,6 +113,16 @@ def _parameters() -> MultiDict[str, str]:
             accepted=[FORM, DIRECT],
         )
     return params
+
+
+def _check_utf8(encoded: bytes) -> None:
+    """Refuse URL-encoded parameters that are not UTF-8 (Werkzeug would replace the bad
+    bytes with U+FFFD and so run another query than the one sent)."""
+    for pair in encoded.split(b"&"):
+        try:
+            unquote_to_bytes(pair.replace(b"+", b" ")).decode("utf-8")
+        except UnicodeDecodeError:
+            raise BadRequestError("the query is not valid UTF-8 (percent-encode UTF-8)") from None
 
 
 def _preflight() -> Response:
