@@ -101,6 +101,9 @@ class PublicEndpoint:
         self.settings = settings
         self.client = client
         self.published_graphs = tuple(published_graphs)
+        #: The graphs whose union is the default graph: the published ones less the graphs
+        #: of superseded agenda editions (those stay named graphs).
+        self.default_graphs = self.published_graphs
         self.allowed_services: Callable[[], Iterable[str]] = allowed_services or tuple
         self.metrics = metrics or Metrics()
         self.gate = Gate(settings.probation)
@@ -129,7 +132,11 @@ class PublicEndpoint:
                 self.metrics.count("kringloop_queries_refused_total", reason=reason)
             raise
         dataset = resolve_dataset(
-            vetted, request.default_graph_uris, request.named_graph_uris, self.published_graphs
+            vetted,
+            request.default_graph_uris,
+            request.named_graph_uris,
+            self.published_graphs,
+            self.default_graphs,
         )
         form = vetted.form or "SELECT"
         kind = Kind.RDF if form in ("CONSTRUCT", "DESCRIBE") else Kind.RESULTS
@@ -202,7 +209,7 @@ class PublicEndpoint:
     def default_graph_count(self, timeout: float = 5.0) -> int:
         """Distinct triples in the public default graph (the union of the published)."""
         query = "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }"
-        dataset = engine_query_dataset(self.published_graphs, ())
+        dataset = engine_query_dataset(self.default_graphs, ())
         for solution in self._trusted_select(query, dataset, timeout):
             number = solution.get("n")
             if isinstance(number, ox.Literal):

@@ -8,6 +8,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from kringloop.editions import read_editions, superseded_graphs
 from kringloop.endpoint import PublicEndpoint
 from kringloop.graphs import BUNDLED
 from kringloop.graphstore.provenance import PROVENANCE_GRAPH
@@ -78,7 +79,10 @@ class Services:
             registry_changed = writer.registry.reload_if_changed()
             stamp = changes_stamp(writer)
             if force or registry_changed or stamp != self._stamp:
-                self.endpoint.published_graphs = published_graphs(writer)
+                published = published_graphs(writer)
+                superseded = superseded_graphs(read_editions(writer))
+                self.endpoint.published_graphs = published
+                self.endpoint.default_graphs = tuple(g for g in published if g not in superseded)
                 self._stamp = stamp
 
     def engine_state(self) -> dict[str, Any] | None:

@@ -206,18 +206,20 @@ def resolve_dataset(
     default_graph_uris: tuple[str, ...],
     named_graph_uris: tuple[str, ...],
     published_graphs: tuple[str, ...],
+    default_graphs: tuple[str, ...] | None = None,
 ) -> Dataset:
     """The dataset to pass to the engine: the request's, the query's, or all published.
 
     The protocol parameters take precedence over ``FROM`` (SPARQL 1.1 Protocol 2.1.4);
-    without either, the default graph is the union of the published graphs and the
-    named graphs are the published graphs, never the rest of the store.
+    without either, the default graph is the union of ``default_graphs`` (the published
+    graphs less superseded agenda editions; by default all published) and the named graphs
+    are the published graphs, never the rest of the store.
     """
     if default_graph_uris or named_graph_uris:
         return Dataset(default_graph_uris, named_graph_uris)
     if vetted.has_dataset_clause:
         return Dataset(vetted.from_graphs, vetted.from_named_graphs)
-    return Dataset(published_graphs, published_graphs)
+    return Dataset(published_graphs if default_graphs is None else default_graphs, published_graphs)
 
 
 # -- the tokenizer's reading of one text -----------------------------------------

@@ -18,6 +18,8 @@ from tests.editions.editionkit import (
     NEW,
     NEW_LABEL,
     OLD,
+    REMOVED,
+    THEME,
     edition_2023,
     store_edition,
     trig,
@@ -185,3 +187,39 @@ def test_kringloop_diff_on_the_services_data_dir(service: Service, partners: Par
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     page = http.get(diff_url(service, ".csv"), params=BOTH).text
     assert rows == list(csv.DictReader(io.StringIO(page)))
+
+
+def sparql_values(service: Service, query: str) -> list[str]:
+    response = http.get(
+        service.sparql,
+        params={"query": query},
+        headers={"Accept": "application/sparql-results+json"},
+    )
+    assert response.status_code == 200, response.text
+    return sorted(b["t"]["value"] for b in response.json()["results"]["bindings"])
+
+
+def test_only_the_current_edition_is_in_the_default_graph(service: Service) -> None:
+    """The activity whose theme changed has one theme in the default graph, the new one;
+    the superseded edition still answers as a named graph."""
+    theme = "<https://w3id.org/kringloop/def#thema>"
+    activity = f"<{THEME.value}>"
+    assert sparql_values(service, f"SELECT ?t WHERE {{ {activity} {theme} ?t }}") == [
+        "https://w3id.org/kringloop/id/thema/economie"
+    ]
+    old = f"SELECT ?t WHERE {{ GRAPH <{agenda_graph(OLD)}> {{ {activity} {theme} ?t }} }}"
+    assert sparql_values(service, old) == ["https://w3id.org/kringloop/id/thema/overhead"]
+    removed = f"ASK {{ <{REMOVED.value}> ?p ?o }}"
+    answer = http.get(
+        service.sparql,
+        params={"query": removed},
+        headers={"Accept": "application/sparql-results+json"},
+    )
+    assert answer.json()["boolean"] is False
+    default = http.get(
+        f"{service.url}/graph-store",
+        params={"default": ""},
+        headers={"Accept": "application/n-triples"},
+    )
+    assert f"<{REMOVED.value}>" not in default.text
+    assert f"{activity} {theme} <https://w3id.org/kringloop/id/thema/economie>" in default.text

@@ -44,7 +44,9 @@ def read_graph() -> Response:
     graph = _target(allow_default=True)
     state = services()
     if graph is None:
-        triples = [t for g in sorted(published_graph_set(state)) for t in graph_triples(state, g)]
+        # The default graph: the published graphs less superseded agenda editions.
+        default = state.endpoint.default_graphs
+        triples = [t for g in sorted(set(default)) for t in graph_triples(state, g)]
     else:
         if graph not in published_graph_set(state):
             raise NotFoundError(f"no published graph <{graph}>")
