@@ -80,6 +80,13 @@ class Settings:
     engine_start_timeout: float = _setting(
         10.0, "s", "How long to wait for the engine to accept connections at start."
     )
+    engine_memory_limit: int = _setting(
+        4096,
+        "MiB",
+        "Most memory (address space) the managed engine may take: a query that needs more "
+        "crashes the engine (restarted at once) instead of exhausting the machine; 0: no "
+        "limit.",
+    )
     engine_state_file: str = _setting(
         "",
         "path",
@@ -252,6 +259,7 @@ class Settings:
             "rate_limit_pages",
             "rate_limit_writes",
             "trusted_proxies",
+            "engine_memory_limit",
         ):
             if getattr(self, name) < 0:
                 raise ConfigurationError(f"setting {name} must not be negative")

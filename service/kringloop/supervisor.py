@@ -65,6 +65,7 @@ class Supervisor:
                 port=settings.engine_port,
                 timeout_s=settings.query_deadline,
                 in_memory=settings.engine_store == "memory",
+                memory_limit_mib=settings.engine_memory_limit,
             )
             endpoints = self.engine.endpoints
             self.engine.loader = lambda: self.load_engine(endpoints)

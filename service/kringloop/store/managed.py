@@ -17,6 +17,7 @@ import ctypes
 import json
 import math
 import os
+import resource
 import shutil
 import signal
 import socket
@@ -71,17 +72,40 @@ def _die_with_parent() -> None:  # pragma: no branch - runs in the child before 
         pass
 
 
+def _limited(memory_bytes: int) -> Callable[[], None]:
+    """A child set-up that also caps the child's address space (``RLIMIT_AS``)."""
+
+    def prepare() -> None:  # pragma: no branch - runs in the child before exec
+        _die_with_parent()
+        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+
+    return prepare
+
+
 def spawn(
-    command: list[str], log: IO[bytes] | None, env: dict[str, str] | None = None
+    command: list[str],
+    log: IO[bytes] | None,
+    env: dict[str, str] | None = None,
+    *,
+    memory_limit_mib: int = 0,
 ) -> subprocess.Popen[bytes]:
-    """Start a child in its own session that dies with us."""
+    """Start a child in its own session that dies with us (and with at most
+    ``memory_limit_mib`` of address space, when given)."""
+    linux = sys.platform.startswith("linux")
+    prepare = (
+        _limited(memory_limit_mib * 1024 * 1024)
+        if linux and memory_limit_mib
+        else _die_with_parent
+        if linux
+        else None
+    )
     return subprocess.Popen(
         command,
         stdin=subprocess.DEVNULL,
         stdout=log if log is not None else None,
         stderr=subprocess.STDOUT if log is not None else None,
         start_new_session=True,
-        preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
+        preexec_fn=prepare,
         env=env,
     )
 
@@ -100,6 +124,7 @@ class ManagedEngine:
         state_file: Path | None = None,
         in_memory: bool = True,
         loader: Callable[[], None] | None = None,
+        memory_limit_mib: int = 0,
     ) -> None:
         """``loader`` runs after every start, once the process accepts connections; until
         it returns, the state file says ``"loading": true``."""
@@ -111,6 +136,7 @@ class ManagedEngine:
         self.state_file = state_file or data_dir / "engine.json"
         self.in_memory = in_memory
         self.loader = loader
+        self.memory_limit_mib = memory_limit_mib
         self.restarts = 0
         #: Finished loads: 1 after the first start, +1 after each reloaded restart.
         self.generation = 0
@@ -154,7 +180,9 @@ class ManagedEngine:
         self.loading = True
         self._write_state(pid=None)
         with self._lock:
-            self._process = spawn(self.command(), self._log_file)
+            self._process = spawn(
+                self.command(), self._log_file, memory_limit_mib=self.memory_limit_mib
+            )
             self._started_at = time.monotonic()
         self._wait_ready(wait)
         self._write_state()
