@@ -79,7 +79,7 @@ def _long_text(value: CellValue) -> str:
     return clean_text(value, layout.MAX_LONG_TEXT)
 
 
-class _Row:
+class SheetRow:
     """One data row: its cells by header, and the errors found in it."""
 
     def __init__(
@@ -121,7 +121,7 @@ class _Row:
             return default
 
 
-def _column_index(
+def column_index(
     table: SheetTable, required: tuple[str, ...], errors: list[RowError]
 ) -> dict[str, int] | None:
     """Header key -> position, or ``None`` (with errors) when a required column is missing."""
@@ -160,7 +160,7 @@ def check_progress(
 ) -> Checked[ProgressRecord]:
     """The progress records of a ``Voortgang {year}`` sheet, with every problem found."""
     result: Checked[ProgressRecord] = Checked()
-    index = _column_index(table, layout.PROGRESS_REQUIRED, result.errors)
+    index = column_index(table, layout.PROGRESS_REQUIRED, result.errors)
     if index is None:
         return result
     known = {activity.iri: activity for activity in activities}
@@ -170,7 +170,7 @@ def check_progress(
     seen: dict[str, int] = {}
     content = (layout.MERGED_WITH, layout.ACHIEVED, layout.EXPECTED, layout.DATE, layout.AUTHOR)
     for number, cells in table.rows:
-        row = _Row(table, number, cells, index)
+        row = SheetRow(table, number, cells, index)
         if row.empty(layout.STATUS):
             if not row.empty(*content):
                 row.error(
@@ -190,7 +190,7 @@ def check_progress(
     return result
 
 
-def _activity(row: _Row, known: dict[str, Activity], seen: dict[str, int]) -> str:
+def _activity(row: SheetRow, known: dict[str, Activity], seen: dict[str, int]) -> str:
     activity_iri = row.parse(layout.ACTIVITY_URI, _short_text, "")
     if not activity_iri:
         if not row.errors:
@@ -214,7 +214,7 @@ def _activity(row: _Row, known: dict[str, Activity], seen: dict[str, int]) -> st
 
 
 def _progress_record(
-    row: _Row,
+    row: SheetRow,
     activity_iri: str,
     year: int,
     known: dict[str, Activity],
@@ -252,7 +252,7 @@ def _progress_record(
 
 
 def _merged_into(
-    row: _Row,
+    row: SheetRow,
     status: str | None,
     activity_iri: str,
     known: dict[str, Activity],
@@ -299,14 +299,14 @@ def check_indicators(
 ) -> Checked[Observation]:
     """The indicator values of an ``Indicatoren {year}`` sheet, with every problem found."""
     result: Checked[Observation] = Checked()
-    index = _column_index(table, layout.INDICATOR_REQUIRED, result.errors)
+    index = column_index(table, layout.INDICATOR_REQUIRED, result.errors)
     if index is None:
         return result
     known = {indicator.iri for indicator in indicators}
     seen: dict[str, int] = {}
     values = (layout.BASELINE, layout.TARGET, layout.MEASURED)
     for number, cells in table.rows:
-        row = _Row(table, number, cells, index)
+        row = SheetRow(table, number, cells, index)
         if row.empty(*values):
             if not row.empty(layout.SOURCE, layout.DATE, layout.AUTHOR):
                 row.error(
@@ -326,7 +326,7 @@ def check_indicators(
 
 
 def _observation(
-    row: _Row, year: int, known: set[str], seen: dict[str, int], today: date
+    row: SheetRow, year: int, known: set[str], seen: dict[str, int], today: date
 ) -> Observation | None:
     indicator = row.parse(layout.INDICATOR_URI, _short_text, "")
     if not indicator:

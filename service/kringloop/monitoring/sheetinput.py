@@ -139,7 +139,7 @@ def read_progress(
 
 
 def _xlsx_tables(data: bytes, year: int) -> list[SheetTable]:
-    _check_xlsx_archive(data)
+    check_xlsx_archive(data)
     progress_name = layout.progress_sheet_name(year)
     indicator_name = layout.indicator_sheet_name(year)
     try:
@@ -157,7 +157,7 @@ def _xlsx_tables(data: bytes, year: int) -> list[SheetTable]:
                         f"van {year} en vul dat in"
                     )
                 return [
-                    _table(name, _sheet_rows(workbook[name]))
+                    sheet_table(name, sheet_rows(workbook[name]))
                     for name in (progress_name, indicator_name)
                     if name in names
                 ]
@@ -172,13 +172,13 @@ def _xlsx_tables(data: bytes, year: int) -> list[SheetTable]:
         ) from error
 
 
-def _sheet_rows(worksheet: Any) -> Any:
+def sheet_rows(worksheet: Any) -> Any:
     """Every row's values; the dimensions the file claims (maybe wrong) are forgotten."""
     worksheet.reset_dimensions()
     return worksheet.iter_rows(values_only=True)
 
 
-def _check_xlsx_archive(data: bytes) -> None:
+def check_xlsx_archive(data: bytes) -> None:
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         raise SheetRefusedError(
             "het bestand is een oud Excel-bestand (.xls) of een werkmap met een wachtwoord; "
@@ -235,7 +235,7 @@ def _check_xml_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> None
         )
 
 
-def _table(name: str, rows: Any) -> SheetTable:
+def sheet_table(name: str, rows: Any) -> SheetTable:
     """The header row (the first non-empty one) and the data rows of one sheet."""
     header_row = 0
     headers: tuple[CellValue, ...] = ()
@@ -279,15 +279,15 @@ def _csv_table(data: bytes, year: int) -> SheetTable:
     delimiter, sheet = _csv_dialect(text, year)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
-        rows = [[layout.unescape_csv(cell) for cell in row] for row in _limited(reader)]
+        rows = [[layout.unescape_csv(cell) for cell in row] for row in limited_rows(reader)]
     except csv.Error as error:
         raise SheetRefusedError(
             f"het CSV-bestand is onleesbaar in regel {reader.line_num}: {error}"
         ) from None
-    return _table(sheet, rows)
+    return sheet_table(sheet, rows)
 
 
-def _limited(reader: Any) -> Any:
+def limited_rows(reader: Any) -> Any:
     for number, row in enumerate(reader, start=1):
         if number > MAX_SCANNED_ROWS:
             raise SheetTooLargeError(

@@ -38,9 +38,12 @@ from kringloop.editions import (
     load_edition_content,
     read_editions,
 )
+from kringloop.editionsheet import export_edition_csv, export_edition_xlsx
 from kringloop.errors import BadRequestError, NotAcceptableError
 from kringloop.graphstore.writes import changes_stamp
+from kringloop.monitoring.workbook import XLSX_MEDIA_TYPE
 from kringloop.resources import local_path
+from kringloop.web.editiontexts import TEXTS
 from kringloop.web.pages import choose_language, html_response, page_context
 from kringloop.web.state import services
 
@@ -52,76 +55,6 @@ MEDIA = {"html": "text/html", "json": "application/json", "csv": "text/csv"}
 CACHED_DIFFS = 16
 CACHE_KEY = "kringloop.editions"
 _CACHE_LOCK = threading.Lock()
-
-TEXTS: dict[str, dict[str, str]] = {
-    "nl": {
-        "title": "Edities van de agenda",
-        "intro": (
-            "De uitvoeringsagenda wordt elk jaar bijgewerkt. Elke editie staat in twee eigen "
-            "grafen: wat het document zegt, en de interpretaties van de redactie. Alleen de "
-            "huidige editie staat in de standaardgraaf; oudere blijven als benoemde grafen "
-            "op te vragen."
-        ),
-        "edition": "Editie",
-        "reference": "Code",
-        "issued": "Uitgegeven",
-        "revision_of": "Herziening van",
-        "graphs": "Grafen",
-        "current": "huidige editie",
-        "compare": "Vergelijk met de vorige",
-        "none": "Er zijn nog geen edities.",
-        "json": "Als JSON",
-        "diff_title": "Verschil tussen edities",
-        "diff_intro": "Wat per activiteit veranderde van de ene editie naar de andere.",
-        "from": "Van",
-        "to": "Naar",
-        "show": "Toon verschil",
-        "no_changes": "Geen verschillen tussen deze edities.",
-        "need_two": "Er is maar één editie: er valt nog niets te vergelijken.",
-        "total": "{changes} wijziging(en) bij {activities} activiteit(en)",
-        "no_theme": "Zonder thema",
-        "activity": "Activiteit",
-        "kind": "Wijziging",
-        "field": "Veld",
-        "old": "Was",
-        "new": "Wordt",
-        "csv": "Als CSV",
-        "editions_link": "Alle edities",
-    },
-    "en": {
-        "title": "Editions of the agenda",
-        "intro": (
-            "The implementation agenda is updated every year. Each edition has two graphs of "
-            "its own: what the document says, and the editors' interpretations. Only the "
-            "current edition is in the default graph; older ones stay queryable as named graphs."
-        ),
-        "edition": "Edition",
-        "reference": "Code",
-        "issued": "Issued",
-        "revision_of": "Revision of",
-        "graphs": "Graphs",
-        "current": "current edition",
-        "compare": "Compare with the previous one",
-        "none": "There are no editions yet.",
-        "json": "As JSON",
-        "diff_title": "Differences between editions",
-        "diff_intro": "What changed per activity from one edition to another.",
-        "from": "From",
-        "to": "To",
-        "show": "Show differences",
-        "no_changes": "No differences between these editions.",
-        "need_two": "There is only one edition: there is nothing to compare yet.",
-        "total": "{changes} change(s) to {activities} activities",
-        "no_theme": "Without a theme",
-        "activity": "Activity",
-        "kind": "Change",
-        "field": "Field",
-        "old": "Was",
-        "new": "Becomes",
-        "csv": "As CSV",
-        "editions_link": "All editions",
-    },
-}
 
 
 class _Cache:
@@ -159,6 +92,11 @@ class _Cache:
                     self._diffs.popitem(last=False)
             return contents[0].edition, contents[1].edition, self._diffs[key]
 
+    def content(self, ref: str) -> EditionContent:
+        with self._lock:
+            self._fresh()
+            return self._content(ref)
+
     def _content(self, ref: str) -> EditionContent:
         find_edition(self._editions, ref)  # 400/404 naming the known editions
         if ref not in self._contents:
@@ -185,6 +123,8 @@ def edition_list(suffix: str | None = None) -> Response:
         return _json({"current": current.ref if current else None, "editions": listed})
     for index, item in enumerate(listed):
         item["page"] = local_path(item["iri"])
+        item["xlsx_url"] = url_for(".edition_sheet", ref=item["ref"], kind="xlsx")
+        item["csv_url"] = url_for(".edition_sheet", ref=item["ref"], kind="csv")
         if index:
             item["compare_url"] = url_for(
                 ".edition_diff", van=editions[index - 1].ref, naar=item["ref"], lang=language
@@ -196,6 +136,23 @@ def edition_list(suffix: str | None = None) -> Response:
         json_url=url_for(".edition_list", suffix="json"),
     )
     return _vary(html_response(html))
+
+
+@blueprint.get("/edities/<ref>.<any(xlsx, csv):kind>")
+def edition_sheet(ref: str, kind: str) -> Response:
+    """An edition's sheet to download (public: the edition is published data)."""
+    _refuse_unknown(())
+    content = _cache().content(ref)
+    if kind == "xlsx":
+        body, media_type = export_edition_xlsx(content), XLSX_MEDIA_TYPE
+    else:
+        body, media_type = export_edition_csv(content), "text/csv; charset=utf-8"
+    response = Response(body, content_type=media_type)
+    filename = f"editie-{content.edition.ref}.{kind}"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "no-cache"
+    return response
 
 
 @blueprint.get("/edities/verschil")
@@ -256,7 +213,7 @@ def _diff_page(
             counts=[
                 (kind.label(language), counts[kind.code]) for kind in KINDS if counts[kind.code]
             ],
-            groups=[_group(theme, members, language) for theme, members in by_theme(changes)],
+            groups=[change_group(theme, members, language) for theme, members in by_theme(changes)],
             json_url=url_for(".edition_diff", suffix="json", **arguments),
             csv_url=url_for(".edition_diff", suffix="csv", **arguments),
         )
@@ -269,7 +226,7 @@ def _diff_page(
     return _vary(html_response(html))
 
 
-def _group(theme: Any, members: list[ActivityChange], language: str) -> dict[str, Any]:
+def change_group(theme: Any, members: list[ActivityChange], language: str) -> dict[str, Any]:
     return {
         "theme": theme.label(language) if theme is not None else None,
         "rows": [
@@ -352,3 +309,7 @@ def _json(document: dict[str, Any]) -> Response:
 def _vary(response: Response) -> Response:
     response.vary.add("Accept")
     return response
+
+
+# The upload of a changed sheet as a new edition adds its routes to this blueprint.
+from kringloop.web import editionupload  # noqa: E402, F401
