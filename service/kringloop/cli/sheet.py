@@ -1,17 +1,15 @@
 """``kringloop sheet YEAR --out FILE``: the progress sheet of a year, to fill in.
 
-``kringloop sheet --edition REF --out FILE`` writes edition REF's sheet instead (one row
-per activity: name, theme, grouping, column, Kringloop's interpretations), to change and
-import as a new edition with ``kringloop import FILE --edition NEW``.
-
-Filled in with the records and indicator values of YEAR stored in the data directory (what
-``kringloop import`` or the Graph Store protocol stored), one row per activity of the
+The sheet holds the records and indicator values of YEAR stored in the data directory
+(what ``kringloop import`` or the Graph Store protocol stored), one row per activity of the
 agenda. ``.xlsx`` gives one workbook (progress, indicators, explanation, dropdowns);
 ``.csv`` gives the progress sheet, and when indicators are defined also the indicator sheet
 next to it (``NAME-indicatoren.csv``). Fill it in and read it back with ``kringloop
-import``. Exit codes: 0 written, 2 error (a bad year or file name, an unwritable file).
+import``. ``--edition REF`` writes edition REF's sheet instead (one row per activity: name,
+theme, grouping, column, Kringloop's interpretations), to change and import as a new
+edition with ``kringloop import FILE --edition NEW``. Exit codes: 0 written, 2 error (a bad
+year or file name, an unwritable file).
 """
-
 from __future__ import annotations
 
 import argparse
