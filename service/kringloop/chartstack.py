@@ -30,10 +30,11 @@ PLOT_WIDTH = 330
 MARGIN = 12
 LABEL_LIMIT = 38
 SWATCH = 12
-#: Greys and blues from dark to light, and the patterns beside them (0 = solid).
-_FILLS = ("#1f4e79", "#2e75b6", "#9dc3e6", "#5a5a5a", "#bfbfbf", "#ffffff", "#ffffff")
-_HATCHED = (False, True, False, True, False, False, True)
-_TEXT_ON = ("#ffffff", INK, INK, INK, INK, INK, INK)
+#: One fill per part, told apart by lightness and pattern as well as hue (the report's
+#: statuses: not started, started, running, completed, stopped, merged, no record).
+_FILLS = ("#d9d9d9", "#2e75b6", "#2e75b6", "#1f4e79", "#5a5a5a", "#9dc3e6", "#ffffff")
+_HATCHED = (False, True, False, False, True, True, False)
+_TEXT_ON = (INK, INK, "#ffffff", "#ffffff", INK, INK, INK)
 
 TEXTS = {
     "nl": "Gestapeld staafdiagram: per {x} het aantal activiteiten per {parts}. Elk deel heeft "
