@@ -180,7 +180,7 @@ def _current(directory: Path) -> int:
         text = (directory / CURRENT_FILE).read_text(encoding="ascii").strip()
     except FileNotFoundError:
         return 0
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):
         raise ConfigurationError(f"{directory / CURRENT_FILE} is corrupt: {text!r}")
     return int(text)
 

@@ -297,7 +297,7 @@ def _change_key(change: ActivityChange, labels: Labels) -> tuple[object, ...]:
     notation = labels.notations.get(theme.iri or "", "") if theme is not None else ""
     return (
         theme is None,
-        int(notation) if notation.isdigit() else 10**6,
+        int(notation) if notation.isascii() and notation.isdigit() else 10**6,
         theme.nl.casefold() if theme is not None else "",
         change.label.nl.casefold(),
         change.activity,

@@ -118,7 +118,7 @@ def sheet_name(ref: str) -> str:
 
 def _natural(notation: str) -> tuple[int, str]:
     """Notations in number order ("2" before "10"), others after them."""
-    return (int(notation), "") if notation.isdigit() else (1 << 30, notation)
+    return (int(notation), "") if notation.isascii() and notation.isdigit() else (1 << 30, notation)
 
 
 def _key(text: str) -> str:
@@ -251,7 +251,7 @@ def edition_activities(content: EditionContent) -> list[EditionActivity]:
         source = _one(values, iri, str(KL.bron))
         line = next(
             (int(v.value) for v in values.get((source or "", str(KL.regelVan)), [])
-             if isinstance(v, ox.Literal) and v.value.isdigit()),
+             if isinstance(v, ox.Literal) and v.value.isascii() and v.value.isdigit()),
             0,
         )  # fmt: skip
         partners = sorted(

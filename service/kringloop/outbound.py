@@ -94,7 +94,7 @@ def fetch(
         response = connection.getresponse()
         _check_status(response)
         declared = response.getheader("Content-Length", "")
-        if declared.isdigit() and int(declared) > max_bytes:
+        if declared.isascii() and declared.isdigit() and int(declared) > max_bytes:
             raise OutboundError(
                 "too-large", f"{declared} bytes announced; the limit is {max_bytes}"
             )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 import requests
 
 from tests.security.seckit import PROBLEM, Listener, Unchanged, assert_problem, parse_html
@@ -301,3 +302,18 @@ def test_formats_refuse_alike(unchanged: Unchanged, secured: Service) -> None:
         ):
             response = get(secured, f"/views/{path}", {"thema": "https://x/> } #"})
             assert assert_problem(response, 400, "parameter thema")["parameter"] == "thema"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/doc/thema/economie?pagina=%C2%B2",
+        "/voortgang?jaar=%C2%B2%C2%B2%C2%B2%C2%B2",
+        "/views/activiteiten-per-thema.json?page=%E2%91%A0",
+    ],
+    ids=["resource-page", "progress-year", "view-page"],
+)
+def test_non_ascii_digits_are_a_client_error(secured: Service, path: str) -> None:
+    """str.isdigit() takes "²" and "①", which int() refuses: never a 500."""
+    response = requests.get(f"{secured.url}{path}", timeout=60)
+    assert 400 <= response.status_code < 500, response.text[:300]

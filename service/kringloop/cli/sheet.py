@@ -10,6 +10,7 @@ theme, grouping, column, Kringloop's interpretations), to change and import as a
 edition with ``kringloop import FILE --edition NEW``. Exit codes: 0 written, 2 error (a bad
 year or file name, an unwritable file).
 """
+
 from __future__ import annotations
 
 import argparse

@@ -161,7 +161,7 @@ def _labels(store: Store, concepts: set[str], lang: str) -> dict[str, tuple[str,
 def _sort_key(label: tuple[str, str]) -> tuple[int, int, str]:
     """Numeric notations in numeric order, then the rest by notation or label."""
     notation = label[1]
-    return (0, int(notation), "") if notation.isdigit() else (1, 0, notation)
+    return (0, int(notation), "") if notation.isascii() and notation.isdigit() else (1, 0, notation)
 
 
 def render_table(stats: dict[str, Any]) -> str:

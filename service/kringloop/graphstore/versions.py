@@ -239,7 +239,7 @@ class VersionStore:
             text = (directory / CURRENT_FILE).read_text(encoding="ascii").strip()
         except FileNotFoundError:
             return 0
-        if not text.isdigit():
+        if not (text.isascii() and text.isdigit()):
             raise ConfigurationError(f"{directory / CURRENT_FILE} is corrupt: {text!r}")
         return int(text)
 

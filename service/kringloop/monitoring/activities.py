@@ -94,7 +94,7 @@ def activities_from_bindings(bindings: Iterable[Binding]) -> list[Activity]:
             column_notation=_value(binding, "kolomNotatie"),
             grouping_label=_value(binding, "groeperingLabel"),
             theme_notation=_value(binding, "themaNotatie"),
-            line=int(line) if line.isdigit() else None,
+            line=int(line) if line.isascii() and line.isdigit() else None,
         )
     return order_activities(found.values())
 
@@ -128,7 +128,7 @@ def _value(binding: Binding, name: str) -> str:
 
 def _agenda_order(activity: Activity) -> tuple[int, str, int, int, str]:
     notation = activity.theme_notation
-    theme_rank = int(notation) if notation.isdigit() else 1_000_000
+    theme_rank = int(notation) if notation.isascii() and notation.isdigit() else 1_000_000
     column_rank = (
         COLUMN_ORDER.index(activity.column)
         if activity.column in COLUMN_ORDER

@@ -98,7 +98,7 @@ class FieldReader:
 
     def year(self, predicate: ox.NamedNode) -> int:
         value = self.literal(predicate, _GYEAR, required=True)
-        if value is not None and not (len(value) == 4 and value.isdigit()):
+        if value is not None and not (len(value) == 4 and value.isascii() and value.isdigit()):
             self.problems.append(f"{predicate} is not a four-digit year: {value}")
             return 0
         return int(value) if value is not None else 0

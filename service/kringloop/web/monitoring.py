@@ -176,7 +176,7 @@ def index() -> Response:
     asked = request.args.get("jaar")
     if asked is None:
         year = _last_year()
-    elif asked.isdigit() and len(asked) == 4:
+    elif asked.isascii() and asked.isdigit() and len(asked) == 4:
         year = _year(int(asked))
     else:
         raise BadRequestError(f"jaar={asked[:20]!r} is geen jaartal", parameter="jaar")

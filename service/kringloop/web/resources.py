@@ -319,7 +319,7 @@ def _negotiated(response: Response, endpoint: str, **arguments: str) -> Response
 
 def _page_number() -> int:
     text = request.args.get("pagina", "1")
-    if not text.isdigit() or not 1 <= int(text) <= 100_000:
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 100_000:
         raise BadRequestError("pagina must be a whole number from 1", parameter="pagina")
     return int(text)
 

@@ -55,7 +55,12 @@ def page_file(url: str, resources: frozenset[str]) -> str | None:
     doc = _DOC.match(path)
     if doc is not None:
         page = query.pop("pagina", "1")
-        if query or not page.isdigit() or int(page) < 1 or doc["rest"] not in resources:
+        if (
+            query
+            or not (page.isascii() and page.isdigit())
+            or int(page) < 1
+            or doc["rest"] not in resources
+        ):
             return None
         suffix = "" if int(page) == 1 else f".pagina-{int(page)}"
         return f"doc/{doc['rest']}{suffix}.html{fragment}"
