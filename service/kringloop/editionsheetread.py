@@ -11,13 +11,10 @@ its URI is minted from its name here, so a collision is a row error too.
 from __future__ import annotations
 
 import csv
-import io
 import re
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import openpyxl
 import pyoxigraph as ox
 
 from kringloop import editionsheet as es
@@ -26,16 +23,11 @@ from kringloop.editions import EditionContent
 from kringloop.monitoring.cellvalues import CellError, CellValue, cell_text, clean_text
 from kringloop.monitoring.rowcheck import RowError, SheetRow, SheetTable, column_index
 from kringloop.monitoring.sheetinput import (
-    MAX_FILE_BYTES,
-    SAVE_AS_CSV,
-    SAVE_AS_XLSX,
     SheetRefusedError,
-    SheetTooLargeError,
-    check_xlsx_archive,
-    limited_rows,
-    sheet_format,
-    sheet_rows,
-    sheet_table,
+    csv_table,
+    csv_text,
+    upload_format,
+    xlsx_tables,
 )
 from kringloop.monitoring.sheetlayout import header_key, unescape_csv
 from kringloop.vocab import ID
@@ -79,57 +71,18 @@ def read_edition_sheet(data: bytes, filename: str, base: EditionContent) -> Edit
     Raises :class:`SheetRefusedError` / :class:`SheetTooLargeError` for a file that cannot
     be read at all (wrong kind, unsafe, another edition's sheet).
     """
-    kind = sheet_format(filename)
-    if len(data) > MAX_FILE_BYTES:
-        raise SheetTooLargeError(
-            f"het bestand is te groot ({len(data)} bytes; hooguit {MAX_FILE_BYTES})"
-        )
+    kind = upload_format(data, filename)
     name = es.sheet_name(base.edition.ref)
-    table = _xlsx_table(data, name) if kind == "xlsx" else _csv_table(data, name)
+    if kind == "xlsx":
+        hint = "exporteer het blad van deze editie en verander dat"
+        table = xlsx_tables(data, name, hint=hint)[0]
+    else:
+        table = _csv_table(data, name)
     return check_rows(table, base)
 
 
-def _xlsx_table(data: bytes, name: str) -> SheetTable:
-    check_xlsx_archive(data)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            workbook = openpyxl.load_workbook(
-                io.BytesIO(data), read_only=True, data_only=True, keep_links=False
-            )
-            try:
-                names = list(workbook.sheetnames)
-                if name not in names:
-                    raise SheetRefusedError(
-                        f"het bestand heeft geen blad '{name}' (wel: "
-                        f"{', '.join(repr(n) for n in names)}); exporteer het blad van deze "
-                        "editie en verander dat"
-                    )
-                return sheet_table(name, sheet_rows(workbook[name]))
-            finally:
-                workbook.close()
-    except (SheetRefusedError, SheetTooLargeError):
-        raise
-    except Exception as error:  # any failure of openpyxl on an untrusted file is a refusal
-        raise SheetRefusedError(
-            f"het bestand kan niet als Excel-werkmap worden gelezen ({type(error).__name__}); "
-            f"{SAVE_AS_XLSX}"
-        ) from error
-
-
 def _csv_table(data: bytes, name: str) -> SheetTable:
-    if data.startswith(b"PK\x03\x04"):
-        raise SheetRefusedError("het bestand is een Excel-werkmap; noem het .xlsx, niet .csv")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
-        raise SheetRefusedError(
-            f"het bestand is geen UTF-8 (byte 0x{data[error.start]:02x} in regel {line}); "
-            f"{SAVE_AS_CSV}"
-        ) from None
-    if "\x00" in text:
-        raise SheetRefusedError(f"het bestand is geen tekstbestand; {SAVE_AS_CSV}")
+    text = csv_text(data)
     first = next((line for line in text.splitlines() if line.strip()), "")
     known = es.header_keys()
     scores = {
@@ -145,14 +98,7 @@ def _csv_table(data: bytes, name: str) -> SheetTable:
             f"de eerste regel is geen kopregel van een editieblad (verwacht onder meer "
             f"'{es.ACTIVITY_URI}' en '{es.THEME}'); gebruik een geëxporteerd blad"
         )
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    try:
-        rows = [[unescape_csv(cell) for cell in row] for row in limited_rows(reader)]
-    except csv.Error as error:
-        raise SheetRefusedError(
-            f"het CSV-bestand is onleesbaar in regel {reader.line_num}: {error}"
-        ) from None
-    return sheet_table(name, rows)
+    return csv_table(text, delimiter, name)
 
 
 def check_rows(table: SheetTable, base: EditionContent) -> EditionSheetResult:

@@ -14,14 +14,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from kringloop.editions import Edition
 from kringloop.monitoring.sheetlayout import CHOICES_SHEET, EXPLANATION_SHEET
-from kringloop.monitoring.workbook import _fill, _set
+from kringloop.monitoring.workbook import _fill, _set, write_explanation
 
 #: Dropdowns of interpretations accept typed text too (several values, "a; b").
 _FREE_TEXT = {"R-strategie", "Rol", "Doel", "Levenscyclusfase"}
@@ -101,7 +100,7 @@ def build_edition_workbook(
     )
     fixed.add(f"A2:A{max(len(rows), 1) + 1}")
     sheet.add_data_validation(fixed)
-    _explain(workbook.create_sheet(EXPLANATION_SHEET), edition, layout.name)
+    write_explanation(workbook.create_sheet(EXPLANATION_SHEET), explanation(edition, layout.name))
     choices = workbook.create_sheet(CHOICES_SHEET)
     for column, (header, labels) in enumerate(layout.choices.items(), start=1):
         _set(choices.cell(row=1, column=column), header)
@@ -129,13 +128,3 @@ def build_edition_workbook(
     output = io.BytesIO()
     workbook.save(output)
     return output.getvalue()
-
-
-def _explain(sheet: Worksheet, edition: Edition, name: str) -> None:
-    sheet.column_dimensions["A"].width = 110
-    for number, (text, bold) in enumerate(explanation(edition, name), start=1):
-        cell = sheet.cell(row=number, column=1)
-        _set(cell, text)
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-        if bold:
-            cell.font = Font(bold=True, size=13 if number == 1 else 11)

@@ -34,8 +34,7 @@ from kringloop.partners.registry import ADMIN
 from kringloop.services import build_writer
 from kringloop.settings import Settings
 from kringloop.vocab import BASE, KL
-from tests.graphstore.gskit import Partners, register_partners
-from tests.service.servicekit import Service, clean_environment, start_managed
+from tests.service.servicekit import Service, clean_environment
 
 RECORD_CLASS = str(KL["Voortgangsrapportage"])
 STATUS, ACHIEVED = "Status", "Bereikt"
@@ -44,18 +43,6 @@ STATUS, ACHIEVED = "Status", "Bereikt"
 @pytest.fixture(scope="module")
 def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("import-cli")
-
-
-@pytest.fixture(scope="module")
-def partners(home: Path) -> Partners:
-    return register_partners(home / "var")
-
-
-@pytest.fixture(scope="module")
-def service(home: Path, partners: Partners) -> Iterator[Service]:
-    running = start_managed(home)
-    yield running
-    running.stop()
 
 
 @pytest.fixture(scope="module")

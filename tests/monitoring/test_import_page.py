@@ -10,7 +10,6 @@ import io
 import json
 import re
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import openpyxl
@@ -20,8 +19,8 @@ import requests
 from kringloop.monitoring.records import progress_graph
 from kringloop.partners.registry import ADMIN
 from kringloop.vocab import KL
-from tests.graphstore.gskit import CIRKELREGIO, Partners, register_partners
-from tests.service.servicekit import Service, http, start_managed
+from tests.graphstore.gskit import CIRKELREGIO, Partners
+from tests.service.servicekit import Service, http
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 JSON = {"Accept": "application/json"}
@@ -30,18 +29,6 @@ JSON = {"Accept": "application/json"}
 @pytest.fixture(scope="module")
 def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("import-page")
-
-
-@pytest.fixture(scope="module")
-def partners(home: Path) -> Partners:
-    return register_partners(home / "var")
-
-
-@pytest.fixture(scope="module")
-def service(home: Path, partners: Partners) -> Iterator[Service]:
-    running = start_managed(home)
-    yield running
-    running.stop()
 
 
 def filled_sheet(service: Service, year: int, rows: dict[int, str]) -> bytes:

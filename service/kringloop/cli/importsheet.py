@@ -23,13 +23,16 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from kringloop.cli.diff import summary_text
 from kringloop.editionimport import commit_edition, plan_edition
 from kringloop.errors import EXIT_ERROR, EXIT_NONCONFORMING, EXIT_OK, BadRequestError
+from kringloop.graphstore.writes import GraphWriter
 from kringloop.harvest import running_engine
 from kringloop.monitoring.importing import (
     agenda_activities,
@@ -38,11 +41,25 @@ from kringloop.monitoring.importing import (
     stored_indicators,
 )
 from kringloop.monitoring.importplan import ImportPlan, ImportRejectedError, check_year
+from kringloop.monitoring.rowcheck import RowError
 from kringloop.monitoring.sheetinput import MAX_FILE_BYTES, SheetRefusedError, SheetTooLargeError
 from kringloop.services import build_writer
 from kringloop.settings import Settings
+from kringloop.store.engine import EngineClient
 
 YES = ("j", "ja", "y", "yes")
+
+
+class _Checked(Protocol):
+    @property
+    def ok(self) -> bool: ...
+
+    @property
+    def errors(self) -> Sequence[RowError]: ...
+
+
+_Plan = TypeVar("_Plan", bound=_Checked)
+_Written = TypeVar("_Written")
 
 
 def register(subparsers: Any) -> None:
@@ -92,56 +109,30 @@ def run(args: argparse.Namespace) -> int:
         raise BadRequestError("--from and --issued go with --edition, not with --year")
     year = check_year(args.year)
     data = _read(args.file)
-    settings = Settings.load({"data_dir": args.data_dir}, os.environ)
-    client = None if args.dry_run else running_engine(settings)
-    try:
-        writer = build_writer(settings, client)
-        try:
-            plan = plan_import(
+    with _store(args) as (writer, client):
+        plan = _planned(
+            args.file,
+            lambda: plan_import(
                 writer,
                 data,
                 args.file.name,
                 year,
                 agenda_activities(),
                 stored_indicators(writer)[0],
-            )
-        except (SheetRefusedError, SheetTooLargeError) as refused:
-            print(f"{args.file}: {refused.detail}; er is niets veranderd", file=sys.stderr)
-            return EXIT_NONCONFORMING
-        if not plan.ok:
-            for problem in plan.errors:
-                print(problem.message, file=sys.stderr)
-            print(f"{len(plan.errors)} fout(en); er is niets veranderd", file=sys.stderr)
+            ),
+        )
+        if plan is None:
             return EXIT_NONCONFORMING
         _preview(plan, args.file)
         if not plan.changes:
             print("Niets te doen: het blad is gelijk aan wat er is opgeslagen.")
             return EXIT_OK
-        if args.dry_run:
-            print("Proefrun (--dry-run): er is niets veranderd.")
-            return EXIT_OK
-        if not args.yes:
-            if not sys.stdin.isatty():
-                print(
-                    "niet doorgevoerd: er is geen terminal om te bevestigen; geef --yes om "
-                    "door te voeren, of --dry-run om alleen te kijken",
-                    file=sys.stderr,
-                )
-                return EXIT_ERROR
-            answer = input("Doorvoeren? [j/N] ")
-            if answer.strip().lower() not in YES:
-                print("Niet doorgevoerd; er is niets veranderd.")
-                return EXIT_OK
-        try:
-            result = commit(writer, plan)
-        except ImportRejectedError as rejected:
-            for message in rejected.messages:
-                print(message, file=sys.stderr)
-            print(rejected.detail, file=sys.stderr)
+        refused = _not_confirmed(args)
+        if refused is not None:
+            return refused
+        result = _committed(lambda: commit(writer, plan))
+        if result is None:
             return EXIT_NONCONFORMING
-    finally:
-        if client is not None:
-            client.close()
     for graph in result.written:
         print(f"Doorgevoerd: <{graph}> versie {result.versions[graph]}")
     if client is None:
@@ -179,57 +170,82 @@ def _preview(plan: ImportPlan, path: Path) -> None:
 def run_edition(args: argparse.Namespace) -> int:
     """Import an edition sheet as the new edition ``args.edition``."""
     data = _read(args.file)
-    settings = Settings.load({"data_dir": args.data_dir}, os.environ)
-    client = None if args.dry_run else running_engine(settings)
-    try:
-        writer = build_writer(settings, client)
-        try:
-            plan = plan_edition(
+    with _store(args) as (writer, _client):
+        plan = _planned(
+            args.file,
+            lambda: plan_edition(
                 writer, data, args.file.name, args.edition, base_ref=args.base, issued=args.issued
-            )
-        except (SheetRefusedError, SheetTooLargeError) as refused:
-            print(f"{args.file}: {refused.detail}; er is niets veranderd", file=sys.stderr)
-            return EXIT_NONCONFORMING
-        if not plan.ok:
-            for problem in plan.errors:
-                print(problem.message, file=sys.stderr)
-            print(f"{len(plan.errors)} fout(en); er is niets veranderd", file=sys.stderr)
+            ),
+        )
+        if plan is None:
             return EXIT_NONCONFORMING
         assert plan.new is not None
         print(summary_text(plan.changes, plan.base.edition, plan.new.edition, "nl"), end="")
-        if args.dry_run:
-            print("Proefrun (--dry-run): er is niets veranderd.")
-            return EXIT_OK
-        if not _confirmed(args.yes):
-            return EXIT_ERROR if not args.yes and not sys.stdin.isatty() else EXIT_OK
-        try:
-            versions = commit_edition(writer, plan)
-        except ImportRejectedError as rejected:
-            for message in rejected.messages:
-                print(message, file=sys.stderr)
-            print(rejected.detail, file=sys.stderr)
+        refused = _not_confirmed(args)
+        if refused is not None:
+            return refused
+        versions = _committed(lambda: commit_edition(writer, plan))
+        if versions is None:
             return EXIT_NONCONFORMING
-    finally:
-        if client is not None:
-            client.close()
     for graph, number in versions.items():
         print(f"Doorgevoerd: <{graph}> versie {number}")
     print(f"Editie {plan.new_ref} is gemaakt (een herziening van {plan.base.edition.ref}).")
     return EXIT_OK
 
 
-def _confirmed(yes: bool) -> bool:
-    """``--yes``, or "j" at the prompt; without a terminal, a message and no."""
-    if yes:
-        return True
+@contextmanager
+def _store(args: argparse.Namespace) -> Iterator[tuple[GraphWriter, EngineClient | None]]:
+    """The writer, through the running service's engine unless this is a dry run."""
+    settings = Settings.load({"data_dir": args.data_dir}, os.environ)
+    client = None if args.dry_run else running_engine(settings)
+    try:
+        yield build_writer(settings, client), client
+    finally:
+        if client is not None:
+            client.close()
+
+
+def _planned(path: Path, make: Callable[[], _Plan]) -> _Plan | None:
+    """The plan ``make`` reads from the sheet; None (and every message printed) if refused."""
+    try:
+        plan = make()
+    except (SheetRefusedError, SheetTooLargeError) as refused:
+        print(f"{path}: {refused.detail}; er is niets veranderd", file=sys.stderr)
+        return None
+    if not plan.ok:
+        for problem in plan.errors:
+            print(problem.message, file=sys.stderr)
+        print(f"{len(plan.errors)} fout(en); er is niets veranderd", file=sys.stderr)
+        return None
+    return plan
+
+
+def _not_confirmed(args: argparse.Namespace) -> int | None:
+    """None to go on: ``--yes``, or "j" at the prompt; else the exit code (a dry run: 0)."""
+    if args.dry_run:
+        print("Proefrun (--dry-run): er is niets veranderd.")
+        return EXIT_OK
+    if args.yes:
+        return None
     if not sys.stdin.isatty():
         print(
             "niet doorgevoerd: er is geen terminal om te bevestigen; geef --yes om "
             "door te voeren, of --dry-run om alleen te kijken",
             file=sys.stderr,
         )
-        return False
+        return EXIT_ERROR
     if input("Doorvoeren? [j/N] ").strip().lower() not in YES:
         print("Niet doorgevoerd; er is niets veranderd.")
-        return False
-    return True
+        return EXIT_OK
+    return None
+
+
+def _committed(write: Callable[[], _Written]) -> _Written | None:
+    """What ``write`` returns; None (and the shapes' messages printed) if refused."""
+    try:
+        return write()
+    except ImportRejectedError as rejected:
+        for message in rejected.messages:
+            print(message, file=sys.stderr)
+        print(rejected.detail, file=sys.stderr)
+        return None

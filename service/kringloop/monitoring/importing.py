@@ -18,11 +18,12 @@ preview and commit (the web page); :mod:`kringloop.monitoring.importplan` descri
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import cache
+from typing import TypeVar
 
 import pyoxigraph as ox
 
@@ -77,6 +78,7 @@ from kringloop.vocab import BASE
 
 _RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 _QB_OBSERVATION = ox.NamedNode("http://purl.org/linked-data/cube#Observation")
+_Item = TypeVar("_Item")
 
 
 @cache
@@ -196,26 +198,25 @@ def _plan_progress(
     stored_triples = writer.current_triples(progress_graph(year))
     stored = {r.activity: r for r in progress_from_triples(stored_triples) if r.year == year}
     sheet = {record.activity: record for record in records}
-    order = {activity.iri: number for number, activity in enumerate(activities)}
     labels = {activity.iri: activity.label for activity in activities}
-    changes: list[Change] = []
+    compared, unchanged = _compared(
+        stored,
+        sheet,
+        [activity.iri for activity in activities],
+        labels,
+        PROGRESS,
+        lambda record: record_fields(record, labels),
+    )
     replaced: dict[str, list[ox.Triple]] = {}
     removed: set[str] = set()
-    unchanged = 0
-    for key in sorted(stored.keys() | sheet.keys(), key=lambda k: (order.get(k, len(order)), k)):
-        old, new = stored.get(key), sheet.get(key)
-        fields = differences(record_fields(old, labels), record_fields(new, labels))
-        if not fields:
-            unchanged += 1
-            continue
-        kind = ADDED if old is None else REMOVED if new is None else CHANGED
-        changes.append(Change(kind, PROGRESS, key, labels.get(key, key), fields))
+    for _change, old, new in compared:
         if new is None:
             assert old is not None
             removed.add(old.iri)
         else:
             replaced[new.iri] = progress_triples([new], generated_at=moment)
     content = _proposed(stored_triples, replaced, removed, _record_predicates())
+    changes = [change for change, _old, _new in compared]
     return counts(changes, unchanged), changes, content
 
 
@@ -230,20 +231,14 @@ def _plan_values(
     _, all_values = indicators_from_triples(stored_triples)
     stored = {o.indicator: o for o in all_values if o.year == year}
     sheet = {observation.indicator: observation for observation in observations}
-    order = {indicator.iri: number for number, indicator in enumerate(indicators)}
     labels = {indicator.iri: indicator.label for indicator in indicators}
-    changes: list[Change] = []
+    compared, unchanged = _compared(
+        stored, sheet, [i.iri for i in indicators], labels, INDICATORS, value_fields
+    )
     replaced: dict[str, list[ox.Triple]] = {}
     removed: set[str] = set()
-    unchanged = 0
-    for key in sorted(stored.keys() | sheet.keys(), key=lambda k: (order.get(k, len(order)), k)):
-        old, new = stored.get(key), sheet.get(key)
-        fields = differences(value_fields(old), value_fields(new))
-        if not fields:
-            unchanged += 1
-            continue
-        kind = ADDED if old is None else REMOVED if new is None else CHANGED
-        changes.append(Change(kind, INDICATORS, key, labels.get(key, key), fields))
+    for change, old, new in compared:
+        key = change.subject
         if old is not None:
             removed.add(subjects.get(key, observation_iri(key, year)))
         if new is not None:
@@ -254,7 +249,32 @@ def _plan_values(
     if replaced and not any(t.subject == ox.NamedNode(DATASET) for t in stored_triples):
         replaced[DATASET] = indicator_triples([], [])  # the dataset the values belong to
     content = _proposed(stored_triples, replaced, removed, _value_predicates())
+    changes = [change for change, _old, _new in compared]
     return counts(changes, unchanged), changes, content
+
+
+def _compared(
+    stored: Mapping[str, _Item],
+    sheet: Mapping[str, _Item],
+    order: Sequence[str],
+    labels: Mapping[str, str],
+    part: str,
+    fields_of: Callable[[_Item | None], dict[str, str]],
+) -> tuple[list[tuple[Change, _Item | None, _Item | None]], int]:
+    """Each change (in ``order``, unknown keys last) with its stored and its sheet item,
+    and how many keys are unchanged."""
+    rank = {key: number for number, key in enumerate(order)}
+    compared: list[tuple[Change, _Item | None, _Item | None]] = []
+    unchanged = 0
+    for key in sorted(stored.keys() | sheet.keys(), key=lambda k: (rank.get(k, len(rank)), k)):
+        old, new = stored.get(key), sheet.get(key)
+        fields = differences(fields_of(old), fields_of(new))
+        if not fields:
+            unchanged += 1
+            continue
+        kind = ADDED if old is None else REMOVED if new is None else CHANGED
+        compared.append((Change(kind, part, key, labels.get(key, key), fields), old, new))
+    return compared, unchanged
 
 
 def _observation_subjects(triples: Sequence[ox.Triple], year: int) -> dict[str, str]:

@@ -90,6 +90,16 @@ def sheet_format(filename_or_format: str) -> str:
     )
 
 
+def upload_format(data: bytes, filename_or_format: str) -> str:
+    """:func:`sheet_format`, once ``data`` is known not to be too large."""
+    kind = sheet_format(filename_or_format)
+    if len(data) > MAX_FILE_BYTES:
+        raise SheetTooLargeError(
+            f"het bestand is te groot ({len(data)} bytes; hooguit {MAX_FILE_BYTES})"
+        )
+    return kind
+
+
 def read_progress(
     data: bytes,
     filename_or_format: str,
@@ -108,11 +118,7 @@ def read_progress(
     """
     if not MIN_YEAR <= year <= MAX_YEAR:
         raise ValueError(f"year {year} outside {MIN_YEAR}..{MAX_YEAR}")
-    kind = sheet_format(filename_or_format)
-    if len(data) > MAX_FILE_BYTES:
-        raise SheetTooLargeError(
-            f"het bestand is te groot ({len(data)} bytes; hooguit {MAX_FILE_BYTES})"
-        )
+    kind = upload_format(data, filename_or_format)
     tables = _xlsx_tables(data, year) if kind == "xlsx" else [_csv_table(data, year)]
     today = today or date.today()
     records: list[ProgressRecord] = []
@@ -139,9 +145,23 @@ def read_progress(
 
 
 def _xlsx_tables(data: bytes, year: int) -> list[SheetTable]:
+    return xlsx_tables(
+        data,
+        layout.progress_sheet_name(year),
+        (layout.indicator_sheet_name(year),),
+        hint=f"exporteer het blad van {year} en vul dat in",
+    )
+
+
+def xlsx_tables(
+    data: bytes, required: str, optional: Sequence[str] = (), *, hint: str
+) -> list[SheetTable]:
+    """The tables of sheet ``required`` and of those ``optional`` sheets the workbook has.
+
+    The archive is checked first (:func:`check_xlsx_archive`); a missing ``required`` sheet
+    is refused, naming the sheets there are and then ``hint`` (what to export instead).
+    """
     check_xlsx_archive(data)
-    progress_name = layout.progress_sheet_name(year)
-    indicator_name = layout.indicator_sheet_name(year)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about extensions it drops
@@ -150,15 +170,14 @@ def _xlsx_tables(data: bytes, year: int) -> list[SheetTable]:
             )
             try:
                 names = list(workbook.sheetnames)
-                if progress_name not in names:
+                if required not in names:
                     raise SheetRefusedError(
-                        f"het bestand heeft geen blad '{progress_name}' (wel: "
-                        f"{', '.join(repr(name) for name in names)}); exporteer het blad "
-                        f"van {year} en vul dat in"
+                        f"het bestand heeft geen blad '{required}' (wel: "
+                        f"{', '.join(repr(name) for name in names)}); {hint}"
                     )
                 return [
                     sheet_table(name, sheet_rows(workbook[name]))
-                    for name in (progress_name, indicator_name)
+                    for name in (required, *optional)
                     if name in names
                 ]
             finally:
@@ -262,6 +281,13 @@ def sheet_table(name: str, rows: Any) -> SheetTable:
 
 
 def _csv_table(data: bytes, year: int) -> SheetTable:
+    text = csv_text(data)
+    delimiter, sheet = _csv_dialect(text, year)
+    return csv_table(text, delimiter, sheet)
+
+
+def csv_text(data: bytes) -> str:
+    """An uploaded CSV's text: UTF-8 (with or without a byte-order mark), not a workbook."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise SheetRefusedError(f"het bestand is UTF-16 ('Unicode-tekst'); {SAVE_AS_CSV}")
     if data.startswith(b"PK\x03\x04"):
@@ -276,7 +302,11 @@ def _csv_table(data: bytes, year: int) -> SheetTable:
         ) from None
     if "\x00" in text:
         raise SheetRefusedError(f"het bestand is geen tekstbestand; {SAVE_AS_CSV}")
-    delimiter, sheet = _csv_dialect(text, year)
+    return text
+
+
+def csv_table(text: str, delimiter: str, name: str) -> SheetTable:
+    """The CSV ``text`` as the table of sheet ``name`` (cells unescaped, rows bounded)."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
         rows = [[layout.unescape_csv(cell) for cell in row] for row in limited_rows(reader)]
@@ -284,7 +314,7 @@ def _csv_table(data: bytes, year: int) -> SheetTable:
         raise SheetRefusedError(
             f"het CSV-bestand is onleesbaar in regel {reader.line_num}: {error}"
         ) from None
-    return sheet_table(sheet, rows)
+    return sheet_table(name, rows)
 
 
 def limited_rows(reader: Any) -> Any:

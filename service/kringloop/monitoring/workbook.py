@@ -72,7 +72,9 @@ def build_workbook(
     _fill(progress, layout.PROGRESS_HEADERS, layout.PROGRESS_EDITABLE, progress_rows)
     indicator_sheet = workbook.create_sheet(layout.indicator_sheet_name(year))
     _fill(indicator_sheet, layout.INDICATOR_HEADERS, layout.INDICATOR_EDITABLE, indicator_rows)
-    _explain(workbook.create_sheet(layout.EXPLANATION_SHEET), year, today)
+    write_explanation(
+        workbook.create_sheet(layout.EXPLANATION_SHEET), explanation_lines(year, today)
+    )
     _choices(workbook.create_sheet(layout.CHOICES_SHEET), activities)
     _validate_progress(progress, len(progress_rows), len(activities), year)
     _validate_indicators(indicator_sheet, len(indicator_rows))
@@ -207,9 +209,10 @@ def _validate_indicators(sheet: Worksheet, rows: int) -> None:
     sheet.add_data_validation(number)
 
 
-def _explain(sheet: Worksheet, year: int, today: date) -> None:
+def write_explanation(sheet: Worksheet, lines: Sequence[tuple[str, bool]]) -> None:
+    """The ``Toelichting`` sheet: one wrapped line (text, bold) per row, the first a title."""
     sheet.column_dimensions["A"].width = 110
-    for number, (text, bold) in enumerate(explanation_lines(year, today), start=1):
+    for number, (text, bold) in enumerate(lines, start=1):
         cell = sheet.cell(row=number, column=1)
         _set(cell, text)
         cell.alignment = Alignment(wrap_text=True, vertical="top")

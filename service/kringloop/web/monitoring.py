@@ -18,15 +18,7 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, render_template, request, url_for
 
-from kringloop.errors import (
-    BadRequestError,
-    ForbiddenError,
-    KringloopError,
-    NotFoundError,
-    PayloadTooLargeError,
-    UnauthorizedError,
-)
-from kringloop.graphstore.writes import GraphWriter
+from kringloop.errors import BadRequestError, KringloopError, NotFoundError
 from kringloop.monitoring.importing import (
     agenda_activities,
     commit,
@@ -36,16 +28,21 @@ from kringloop.monitoring.importing import (
 )
 from kringloop.monitoring.importplan import FIRST_YEAR, ImportPlan, SheetErrorsError
 from kringloop.monitoring.importstore import PlanStore
-from kringloop.monitoring.sheetinput import MAX_FILE_BYTES
 from kringloop.monitoring.workbook import XLSX_MEDIA_TYPE
-from kringloop.partners.registry import ADMIN
-from kringloop.web.errors import PROBLEM_JSON, problem_response
 from kringloop.web.pages import choose_language, html_response, page_context
 from kringloop.web.state import services
+from kringloop.web.uploadflow import (
+    admin_upload,
+    admin_writer,
+    failure,
+    no_store,
+    settling,
+    store_writer,
+    wants_json,
+)
 
 blueprint = Blueprint("monitoring", __name__)
-#: Room for the multipart envelope and the token around the file.
-_ENVELOPE = 64 * 1024
+_REFUSED = "alleen de beheerder leest voortgangsbladen in"
 
 TEXTS: dict[str, dict[str, str]] = {
     "nl": {
@@ -149,25 +146,11 @@ KINDS_EN = {"nieuw": "new", "gewijzigd": "changed", "verwijderd": "removed"}
 
 @blueprint.errorhandler(KringloopError)
 def _failed(error: KringloopError) -> Response:
-    body = error.problem()
-    headers = body.pop("headers", None)
-    if _wants_json():
-        return problem_response(body, headers if isinstance(headers, dict) else None)
-    language = choose_language()
-    year = (request.view_args or {}).get("year")
-    context = _page(language, year if isinstance(year, int) else None)
-    messages = list(getattr(error, "messages", ()))
-    html = render_template(
-        "monitoring_error.html",
-        status=error.status,
-        detail=error.detail,
-        messages=messages,
-        **context,
-    )
-    response = html_response(html, status=error.status)
-    for key, value in (headers if isinstance(headers, dict) else {}).items():
-        response.headers[key] = value
-    return response
+    def context() -> dict[str, Any]:
+        year = (request.view_args or {}).get("year")
+        return _page(choose_language(), year if isinstance(year, int) else None)
+
+    return failure(error, "monitoring_error.html", context)
 
 
 @blueprint.get("/voortgang")
@@ -204,20 +187,11 @@ def indicators_csv(year: int) -> Response:
 @blueprint.post("/voortgang/<int:year>/import")
 def upload(year: int) -> Response:
     _year(year)
-    declared = request.content_length
-    if declared is not None and declared > MAX_FILE_BYTES + _ENVELOPE:
-        raise PayloadTooLargeError(
-            f"het bestand is te groot ({declared} bytes; hooguit {MAX_FILE_BYTES})"
-        )
-    request.max_content_length = MAX_FILE_BYTES + _ENVELOPE
-    writer = _writer()
-    _authorize(writer)
-    sent = request.files.get("file")
-    if sent is None or not sent.filename:
-        raise BadRequestError("kies het ingevulde blad (.xlsx of .csv) om in te lezen")
-    data = sent.read(MAX_FILE_BYTES + 1)
+    writer, data, filename = admin_upload(
+        refused=_REFUSED, missing="kies het ingevulde blad (.xlsx of .csv) om in te lezen"
+    )
     indicators = stored_indicators(writer)[0]
-    plan = plan_import(writer, data, sent.filename, year, agenda_activities(), indicators)
+    plan = plan_import(writer, data, filename, year, agenda_activities(), indicators)
     if not plan.ok:
         raise SheetErrorsError(plan.errors)
     plan_id = _plans().save(plan) if plan.changes else None
@@ -226,70 +200,44 @@ def upload(year: int) -> Response:
         if plan_id
         else None
     )
-    if _wants_json():
+    if wants_json():
         body = {key: value for key, value in plan.to_json().items() if key != "graphs"}
         body.update({"plan": plan_id, "summary": plan.summary(), "commit": commit_url})
-        return _no_store(jsonify(body))
+        return no_store(jsonify(body))
     language = choose_language()
     context = _page(language, year)
     context.update(plan=plan, changes=_rows(plan, language), commit_url=commit_url)
-    return _no_store(html_response(render_template("monitoring_preview.html", **context)))
+    return no_store(html_response(render_template("monitoring_preview.html", **context)))
 
 
 @blueprint.post("/voortgang/<int:year>/import/<plan_id>")
 def confirm(year: int, plan_id: str) -> Response:
     _year(year)
-    writer = _writer()
-    _authorize(writer)
+    writer = admin_writer(refused=_REFUSED)
     plans = _plans()
     plan = plans.load(plan_id)
     if plan.year != year:
         raise NotFoundError(f"dit importvoorstel hoort niet bij {year}")
-    try:
+    with settling(plans, plan_id):
         result = commit(writer, plan)
-    except KringloopError as error:
-        if error.status in (409, 422):  # stale or refused: it will never pass
-            plans.discard(plan_id)
-        raise
-    plans.discard(plan_id)
     report_url = url_for("report.report_page", year=year)
-    if _wants_json():
+    if wants_json():
         body = {"year": year, "versions": dict(result.versions), "written": list(result.written)}
         body.update(summary=plan.summary(), report=report_url)
-        return _no_store(jsonify(body))
+        return no_store(jsonify(body))
     language = choose_language()
     context = _page(language, year)
     context.update(plan=plan, result=result)
-    return _no_store(html_response(render_template("monitoring_result.html", **context)))
+    return no_store(html_response(render_template("monitoring_result.html", **context)))
 
 
 def _download(year: int, kind: str, media_type: str, filename: str) -> Response:
-    body = export_sheet(_writer(), _year(year), kind)
+    body = export_sheet(store_writer(), _year(year), kind)
     response = Response(body, content_type=media_type)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "no-cache"
     return response
-
-
-def _authorize(writer: GraphWriter) -> None:
-    """The administrator's token from the form or the header; 401 without, 403 for another's."""
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    token = token.strip() if scheme.lower() == "bearer" else request.form.get("token", "").strip()
-    if not token:
-        raise UnauthorizedError(
-            "dit vraagt het beheerderstoken (veld 'token' of Authorization: Bearer)",
-            headers={"WWW-Authenticate": 'Bearer realm="kringloop"'},
-        )
-    owner = writer.registry.authenticate(token)
-    if owner is None:
-        raise UnauthorizedError(
-            "het token is onbekend of ingetrokken",
-            headers={"WWW-Authenticate": 'Bearer realm="kringloop"'},
-        )
-    if owner != ADMIN:
-        raise ForbiddenError("alleen de beheerder leest voortgangsbladen in", reason="not-admin")
 
 
 def _rows(plan: ImportPlan, language: str) -> list[dict[str, Any]]:
@@ -345,23 +293,5 @@ def _last_year() -> int:
     return max(FIRST_YEAR, date.today().year)
 
 
-def _writer() -> GraphWriter:
-    writer = services().writer
-    if writer is None:
-        raise NotFoundError("deze dienst bewaart geen gegevens (geen datamap)")
-    return writer
-
-
 def _plans() -> PlanStore:
     return PlanStore(services().settings.data_path() / "imports")
-
-
-def _wants_json() -> bool:
-    offered = ["text/html", "application/json", PROBLEM_JSON]
-    return request.accept_mimetypes.best_match(offered) in offered[1:]
-
-
-def _no_store(response: Response) -> Response:
-    response.headers["Cache-Control"] = "no-store"
-    response.vary.add("Accept")
-    return response
