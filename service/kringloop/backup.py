@@ -210,7 +210,10 @@ def _graph_directories(root: Path) -> dict[str, Path]:
 def _write_archive(out_file: Path, files: list[_File], created: datetime) -> None:
     temporary = out_file.with_name(f".{out_file.name}.{uuid.uuid4().hex}.tmp")
     try:
-        with temporary.open("xb") as raw:
+        # 0600: the archive holds the token hashes and every kept version of every graph.
+        with os.fdopen(
+            os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb"
+        ) as raw:
             with (
                 gzip.GzipFile(fileobj=raw, mode="wb", mtime=int(created.timestamp())) as packed,
                 tarfile.open(fileobj=packed, mode="w", format=tarfile.PAX_FORMAT) as archive,

@@ -6,8 +6,9 @@ endpoint. Our rows are attributed per graph by the view itself: its ``bron`` is 
 publisher of the graph that states the activity (the province, or a partner whose graph
 is stored here), with its label in ``bronLabel``; a row the view leaves unattributed
 gets :data:`OWN_SOURCE`. A partner is asked
-with ``requests`` (no proxy from the environment, no redirect followed, a connect
-timeout and a total deadline, the answer streamed under a byte cap) and its SPARQL
+with :func:`kringloop.outbound.fetch` (no proxy from the environment, no redirect
+followed, a connect timeout and a deadline over the whole answer, headers included, the
+answer streamed under a byte cap) and its SPARQL
 JSON is parsed strictly by Oxigraph. Every row gets a :data:`SOURCE_VARIABLE` column
 (``bron``); a partner's rows get the partner's label and endpoint there (and in
 ``bronLabel``, when the view has that column). A partner that does not give a usable

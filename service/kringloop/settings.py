@@ -81,11 +81,12 @@ class Settings:
         10.0, "s", "How long to wait for the engine to accept connections at start."
     )
     engine_memory_limit: int = _setting(
-        4096,
+        0,
         "MiB",
-        "Most memory (address space) the managed engine may take: a query that needs more "
-        "crashes the engine (restarted at once) instead of exhausting the machine; 0: no "
-        "limit.",
+        "Most address space the managed engine may take (RLIMIT_AS): a query that needs more "
+        "crashes the engine (restarted at once) instead of exhausting the machine; its idle "
+        "threads count too (about 2 MiB each), so leave room; 0: no limit (bound the "
+        "service with MemoryMax= instead: docs/operations.md).",
     )
     engine_state_file: str = _setting(
         "",

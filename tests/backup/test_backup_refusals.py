@@ -85,6 +85,11 @@ def test_round_trip_restores_every_file_and_version(data_dir: Path, archive: Pat
     assert Registry.open(target).get("cirkelregio-utrecht") is not None
 
 
+def test_the_archive_is_readable_by_its_owner_only(archive: Path) -> None:
+    """It holds the token hashes and every kept version: never world-readable."""
+    assert archive.stat().st_mode & 0o777 == 0o600
+
+
 def test_flipped_byte_and_truncation_are_refused(data_dir: Path, archive: Path) -> None:
     data = bytearray(archive.read_bytes())
     data[len(data) // 2] ^= 0xFF

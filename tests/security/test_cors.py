@@ -107,3 +107,20 @@ def test_reads_may_be_shared(secured: Service) -> None:
         secured.sparql, params={"query": "ASK {}"}, headers={"Origin": ORIGIN}, timeout=60
     )
     assert response.headers.get("Access-Control-Allow-Origin") == "*"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/views/activiteiten-per-thema.json",
+        "/views/activiteiten-per-thema.csv",
+        "/openapi.json",
+        "/graph-store?default",
+        "/doc/thema/economie",
+        "/catalogus",
+    ],
+)
+def test_every_read_may_be_shared(secured: Service, path: str) -> None:
+    response = requests.get(f"{secured.url}{path}", headers={"Origin": ORIGIN}, timeout=60)
+    assert response.status_code == 200, response.text[:200]
+    assert response.headers.get("Access-Control-Allow-Origin") == "*"

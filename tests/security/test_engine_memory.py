@@ -18,7 +18,6 @@ from pathlib import Path
 
 import pytest
 
-from kringloop.settings import Settings
 from tests.graphstore.gskit import Partners, register_partners
 from tests.security.seckit import Listener, Unchanged, assert_answers, snapshot
 from tests.service.servicekit import Service, http, start_managed
@@ -39,10 +38,6 @@ def wait_for_engine(service: Service, seconds: float = 60.0) -> None:
         if http.get(f"{service.url}/-/health").status_code == 200:
             return
         time.sleep(0.2)
-
-
-def test_the_default_limit_is_set() -> None:
-    assert Settings().engine_memory_limit == 4096
 
 
 @pytest.fixture(scope="module")

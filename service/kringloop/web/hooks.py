@@ -34,6 +34,7 @@ def _finish(response: Response) -> Response:
     seconds = time.perf_counter() - started
     request_id: str = g.get("request_id") or uuid.uuid4().hex
     response.headers[REQUEST_ID_HEADER] = request_id
+    _share_reads(response)
     route = request.url_rule.rule if request.url_rule is not None else "(unmatched)"
     services().metrics.observe_request(route, request.method, response.status_code, seconds)
     extra = {
@@ -47,3 +48,11 @@ def _finish(response: Response) -> Response:
     extra.update(g.get("log_extra") or {})
     _log.info("request", extra=extra)
     return response
+
+
+def _share_reads(response: Response) -> None:
+    """Reads are open to every origin (design: CORS for reads, never for writes): a GET or
+    HEAD answer gets ``Access-Control-Allow-Origin``; a write, and ``/validate``, never."""
+    origin = services().settings.cors_origin
+    if origin and request.method in ("GET", "HEAD"):
+        response.headers.setdefault("Access-Control-Allow-Origin", origin)
