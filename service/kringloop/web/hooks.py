@@ -52,7 +52,8 @@ def _finish(response: Response) -> Response:
 
 def _share_reads(response: Response) -> None:
     """Reads are open to every origin (design: CORS for reads, never for writes): a GET or
-    HEAD answer gets ``Access-Control-Allow-Origin``; a write, and ``/validate``, never."""
+    HEAD answer gets ``Access-Control-Allow-Origin``; a write, ``/validate`` and the
+    operator's ``/-/`` routes (health, metrics) never."""
     origin = services().settings.cors_origin
-    if origin and request.method in ("GET", "HEAD"):
+    if origin and request.method in ("GET", "HEAD") and not request.path.startswith("/-/"):
         response.headers.setdefault("Access-Control-Allow-Origin", origin)
