@@ -9,14 +9,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from enginekit import DEADLINE, SECRET, SECRET_GRAPH, Listener, start_service
+from enginekit import DEADLINE, SECRET, SECRET_GRAPH, start_service
 from second_engine import MISSING, Virtuoso, available
 
 from kringloop.graphs import BUNDLED
 from kringloop.graphstore.provenance import PROVENANCE_GRAPH
 from kringloop.partners.registry import REGISTRY_GRAPH
 from kringloop.store.loading import read_graph
-from tests.service.servicekit import Service, empty_provenance_size, empty_registry_graph
+from tests.service.servicekit import Listener, Service, empty_provenance_size, empty_registry_graph
 
 
 @pytest.fixture(scope="session")

@@ -5,10 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-import socket
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -146,35 +144,6 @@ def boolean_from(media_type: str, body: bytes) -> bool:
     node = ElementTree.fromstring(body).find(f"{SRX}boolean")  # noqa: S314 (ours)
     assert node is not None
     return node.text == "true"
-
-
-class Listener:
-    """A TCP listener on loopback that counts the connections it receives."""
-
-    def __init__(self) -> None:
-        self._socket = socket.socket()
-        self._socket.bind(("127.0.0.1", 0))
-        self._socket.listen(16)
-        self._socket.settimeout(0.1)
-        self.connections = 0
-        self.url = f"http://127.0.0.1:{self._socket.getsockname()[1]}/sparql"
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._accept, daemon=True)
-        self._thread.start()
-
-    def _accept(self) -> None:
-        while not self._stop.is_set():
-            try:
-                connection, _ = self._socket.accept()
-            except OSError:
-                continue
-            self.connections += 1
-            connection.close()
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join()
-        self._socket.close()
 
 
 def at_engine(endpoint: str, query: str, accept: str, **params: Any) -> requests.Response:

@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from enginekit import COUNT_PER_GRAPH, CROSS_PRODUCT, Listener, start_service
+from enginekit import COUNT_PER_GRAPH, CROSS_PRODUCT, start_service
 from rdflib import Graph, URIRef
 from second_engine import Virtuoso
 
-from tests.service.servicekit import PUBLISHED, Service, http
+from tests.service.servicekit import PUBLISHED, Listener, Service, http
 
 pytestmark = pytest.mark.slow
 

@@ -10,14 +10,14 @@ from __future__ import annotations
 import pyoxigraph as ox
 import pytest
 import requests
-from enginekit import SECRET_GRAPH, Listener, at_engine, parse_ntriples, solutions, value
+from enginekit import SECRET_GRAPH, at_engine, parse_ntriples, solutions, value
 from second_engine import RESULT_SET_MAX_ROWS, Virtuoso
 
 from kringloop.endpoint import NO_GRAPH
 from kringloop.errors import EngineError
 from kringloop.store.engine import EngineClient
 from kringloop.store.remote import EngineEndpoints
-from tests.service.servicekit import PUBLISHED, Service, http
+from tests.service.servicekit import PUBLISHED, Listener, Service, http
 
 pytestmark = pytest.mark.slow
 

@@ -8,8 +8,6 @@ that the loopback ``Listener`` saw no connection.
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from html.parser import HTMLParser
@@ -18,38 +16,11 @@ from typing import Any
 import requests
 
 from tests.graphstore.gskit import Partners, graph_hash
-from tests.service.servicekit import Service
+from tests.service.servicekit import Listener, Service
+
+__all__ = ["Listener"]
 
 PROBLEM = "application/problem+json"
-
-
-class Listener:
-    """A plain socket server on loopback that counts the connections it is offered."""
-
-    def __init__(self, host: str = "127.0.0.1") -> None:
-        self.socket = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
-        self.socket.bind((host, 0))
-        self.socket.listen(64)
-        self.socket.settimeout(0.05)
-        self.port: int = self.socket.getsockname()[1]
-        self.connections = 0
-        self.done = threading.Event()
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-
-    def _run(self) -> None:
-        while not self.done.is_set():
-            try:
-                connection, _ = self.socket.accept()
-            except TimeoutError:
-                continue
-            self.connections += 1
-            connection.close()
-
-    def close(self) -> None:
-        self.done.set()
-        self.thread.join(5)
-        self.socket.close()
 
 
 def versions(service: Service, graph: str) -> Any:

@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -203,3 +204,37 @@ def empty_provenance_graph(tmp_path_factory: pytest.TempPathFactory) -> Graph:
 
 def empty_provenance_size(tmp_path_factory: pytest.TempPathFactory) -> int:
     return len(empty_provenance_graph(tmp_path_factory))
+
+
+class Listener:
+    """A plain socket server on loopback that counts the connections it is offered
+    (a target no request from user input may ever reach)."""
+
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        self.socket = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+        self.socket.bind((host, 0))
+        self.socket.listen(64)
+        self.socket.settimeout(0.05)
+        self.port: int = self.socket.getsockname()[1]
+        self.connections = 0
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/sparql"
+
+    def _run(self) -> None:
+        while not self.done.is_set():
+            try:
+                connection, _ = self.socket.accept()
+            except TimeoutError:
+                continue
+            self.connections += 1
+            connection.close()
+
+    def close(self) -> None:
+        self.done.set()
+        self.thread.join(5)
+        self.socket.close()

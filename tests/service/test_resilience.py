@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import threading
 import time
 from collections.abc import Iterator
 
 import pytest
 import requests
-from servicekit import PUBLISHED, Service, alive, http, start_managed
+from servicekit import PUBLISHED, Listener, Service, alive, http, start_managed
 
 CRASHING_QUERY = "SELECT * WHERE " + "{" * 5000 + " ?s ?p ?o " + "}" * 5000
 HANGING_QUERY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
@@ -161,39 +160,6 @@ def test_engine_killed_comes_back_within_seconds(fragile_service: Service) -> No
         time.sleep(0.3)
     assert engine["restarts"] == before["restarts"] + 1
     assert hammer.failures == []
-
-
-class Listener:
-    """A plain socket server on loopback that counts the connections it gets."""
-
-    def __init__(self) -> None:
-        self.socket = socket.socket()
-        self.socket.bind(("127.0.0.1", 0))
-        self.socket.listen(16)
-        self.socket.settimeout(0.1)
-        self.port: int = self.socket.getsockname()[1]
-        self.connections = 0
-        self.done = threading.Event()
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/sparql"
-
-    def _run(self) -> None:
-        while not self.done.is_set():
-            try:
-                connection, _ = self.socket.accept()
-            except TimeoutError:
-                continue
-            self.connections += 1
-            connection.close()
-
-    def close(self) -> None:
-        self.done.set()
-        self.thread.join(5)
-        self.socket.close()
 
 
 @pytest.fixture
