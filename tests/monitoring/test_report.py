@@ -20,11 +20,12 @@ from kringloop.monitoring.rdf import indicators_from_triples, progress_from_trip
 from kringloop.monitoring.records import INDICATOR_GRAPH, MERGED, ProgressRecord, progress_graph
 from kringloop.monitoring.report import NO_STRATEGY, Report, build_report, status_labels
 from kringloop.monitoring.reportrender import render_html, render_pdf
-from kringloop.monitoring.reportsource import ReportInputs, bundled_inputs, report_for
+from kringloop.monitoring.reportsource import ReportInputs, edition_inputs, report_for
 from kringloop.partners.registry import ADMIN
 from kringloop.paths import project_root
 from kringloop.services import build_writer
 from kringloop.settings import Settings
+from tests.editions.editionkit import ADDED, NEW, REMOVED, THEME, edition_2023, store_edition
 from tests.security.seckit import Listener
 from tests.service.servicekit import Service, http, start_managed
 
@@ -37,7 +38,7 @@ def triples(name: str) -> list[ox.Triple]:
 
 @pytest.fixture(scope="module")
 def inputs() -> ReportInputs:
-    return bundled_inputs()
+    return edition_inputs(None)
 
 
 @pytest.fixture(scope="module")
@@ -120,6 +121,18 @@ def test_records_of_other_years_and_unknown_activities_are_left_out(
     )
     assert built.recorded == 0
     assert built.by_theme.totals[-1] == 139
+
+
+def test_the_report_follows_the_current_edition(tmp_path: Path) -> None:
+    """Once a later edition is written, the report lists its activities and themes."""
+    store_edition(tmp_path / "var", edition_2023())
+    writer = build_writer(Settings.load({"data_dir": str(tmp_path / "var")}, {}), None)
+    built = report_for(writer, 2021)
+    assert NEW in built.edition_label
+    themes = {entry.activity.iri: entry.activity.theme_label for entry in built.entries}
+    assert ADDED.value in themes and REMOVED.value not in themes
+    assert themes[THEME.value] == "Economie"
+    assert len(built.entries) == 139
 
 
 # -- HTML and PDF -------------------------------------------------------------------------

@@ -106,8 +106,12 @@ def order_activities(activities: Iterable[Activity]) -> list[Activity]:
 
 def bundled_activities(root: Path | None = None) -> list[Activity]:
     """The activities of the bundled agenda 2021-2022 (read from the files, no engine)."""
-    store = load_bundled_store(root, sources=(VOCABULARIES, AGENDA))
-    results = run_query(store, activities_query())
+    return activities_in(load_bundled_store(root, sources=(VOCABULARIES, AGENDA)))
+
+
+def activities_in(store: ox.Store, edition_iri: str = AGENDA_EDITION) -> list[Activity]:
+    """The activities of edition ``edition_iri`` in ``store`` (its named graphs)."""
+    results = run_query(store, activities_query(edition_iri))
     assert isinstance(results, ox.QuerySolutions)
     names = [variable.value for variable in results.variables]
     bindings: list[dict[str, dict[str, str]]] = []
